@@ -1,0 +1,124 @@
+/* The ocifs engine: container lifecycle over one state root.
+ *
+ * Both front ends (the `ocirun` CLI and the `ocifs` filesystem) call only
+ * these functions.  All of them follow the error convention of error.h.
+ * Every operation on a container takes that container's lock in the state
+ * store, so concurrent callers (two CLIs, the daemon and a CLI) serialise.
+ *
+ * Process model: create forks the container's init from the calling process,
+ * which must be single-threaded (the filesystem daemon runs a helper process
+ * for this).  The init builds the container, then waits on a socket in the
+ * state directory until `start` connects to it.  See docs/DESIGN.md.
+ */
+#ifndef OCIFS_ENGINE_H
+#define OCIFS_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ocifs/config.h"
+#include "ocifs/error.h"
+
+#define OCIFS_DEFAULT_ROOT "/run/ocifs"
+#define OCIFS_OCI_VERSION "1.3.0"
+
+enum ocifs_status {
+	OCIFS_CREATING,
+	OCIFS_CREATED,
+	OCIFS_RUNNING,
+	OCIFS_PAUSED,
+	OCIFS_STOPPED,
+};
+
+const char *ocifs_status_name(enum ocifs_status s);
+
+/* Valid ids: [A-Za-z0-9][A-Za-z0-9_.-]{0,127}. */
+bool ocifs_id_valid(const char *id);
+
+struct ocifs_state {
+	char *id;
+	enum ocifs_status status;
+	pid_t pid;             /* 0 when stopped */
+	char *bundle;          /* absolute */
+	char *created;         /* RFC 3339 UTC */
+	char *annotations_json;/* JSON object text, "{}" when none */
+	bool has_exit_status;
+	int exit_status;
+};
+
+void ocifs_state_clear(struct ocifs_state *st);
+
+/* The OCI state JSON ({"ociVersion","id","status","pid","bundle",
+ * "annotations","created"[,"exitStatus"]}); caller frees. */
+char *ocifs_state_json(const struct ocifs_state *st);
+
+struct ocifs_create_opts {
+	const char *id;
+	const char *bundle;          /* directory holding config.json; NULL = cwd */
+	const char *pid_file;        /* NULL = none */
+	const char *console_socket;  /* NULL = none */
+	int preserve_fds;            /* fds 3..3+n-1 passed to the process */
+	bool no_pivot;
+	bool no_new_keyring;
+	int stdio[3];                /* fds for the init's stdin/out/err; -1 = inherit */
+};
+
+void ocifs_create_opts_init(struct ocifs_create_opts *o);
+
+/* Builds the container and leaves its init waiting for start.
+ * On success *pid (if not NULL) is the init's host pid. */
+int ocifs_create(const char *root, const struct ocifs_create_opts *o,
+		 pid_t *pid, ocifs_error *err);
+
+/* Runs the user process of a created container; returns after the process
+ * was executed and the poststart hooks ran. */
+int ocifs_start(const char *root, const char *id, ocifs_error *err);
+
+int ocifs_state_get(const char *root, const char *id, struct ocifs_state *st,
+		    ocifs_error *err);
+
+/* Signal the init (all = every process of the container). */
+int ocifs_kill(const char *root, const char *id, int sig, bool all, ocifs_error *err);
+
+/* Deletes a stopped container; force = kill everything first. */
+int ocifs_delete(const char *root, const char *id, bool force, ocifs_error *err);
+
+/* SIGTERM, wait up to grace_ms, SIGKILL every process, delete. */
+int ocifs_stop(const char *root, const char *id, int grace_ms, ocifs_error *err);
+
+/* Ids of every container in the root, sorted; caller frees each and the array. */
+int ocifs_list(const char *root, char ***ids, size_t *n, ocifs_error *err);
+void ocifs_list_free(char **ids, size_t n);
+
+/* Host pids of every process in the container's cgroup. */
+int ocifs_ps(const char *root, const char *id, pid_t **pids, size_t *n, ocifs_error *err);
+
+struct ocifs_exec_opts {
+	const struct oci_process *process; /* the process to run (complete) */
+	const char *pid_file;
+	const char *console_socket;
+	int preserve_fds;
+	bool detach;
+	int stdio[3];                      /* -1 = inherit */
+};
+
+void ocifs_exec_opts_init(struct ocifs_exec_opts *o);
+
+/* Starts a new process in a running container.  *pid = its host pid.  The
+ * caller reaps it (it is the caller's child when not detached; when detached
+ * it has been re-parented to the caller's subreaper). */
+int ocifs_exec(const char *root, const char *id, const struct ocifs_exec_opts *o,
+	       pid_t *pid, ocifs_error *err);
+
+/* Fills defaults of an exec process from the container's own process:
+ * cwd, env, user, capabilities, noNewPrivileges, rlimits when absent. */
+int ocifs_exec_process_defaults(const char *root, const char *id,
+				struct oci_process *p, ocifs_error *err);
+
+/* The OCI features document and a default config.json; caller frees. */
+char *ocifs_features_json(void);
+char *ocifs_spec_json(bool rootless);
+
+#endif

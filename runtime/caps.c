@@ -1,0 +1,1 @@
+/* placeholder: caps.c is being written */

@@ -1,0 +1,1 @@
+/* placeholder: cgroup.c is being written */

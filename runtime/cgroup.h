@@ -1,0 +1,46 @@
+/* Cgroups.  The container gets one cgroup, named by linux.cgroupsPath or by
+ * default "/ocifs/<id>", created in every mounted hierarchy of the host:
+ * each cgroup v1 controller under /sys/fs/cgroup/<name> and the cgroup2
+ * tree (/sys/fs/cgroup/unified on hybrid hosts, /sys/fs/cgroup on pure v2).
+ * Paths are relative to the hierarchy roots; a relative cgroupsPath is taken
+ * under "/ocifs".  The device allow-list (linux.resources.devices after the
+ * default devices) is applied on v1 with devices.deny/devices.allow.
+ */
+#ifndef OCIFS_CGROUP_H
+#define OCIFS_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "ocifs/config.h"
+#include "ocifs/error.h"
+
+/* The cgroup path of a container (caller frees): cfg's cgroupsPath made
+ * absolute, or "/ocifs/<id>". */
+char *cgroup_path_for(const struct oci_config *cfg, const char *id);
+
+/* mkdir the cgroup in every hierarchy, apply device rules, move pid in.
+ * Fails (and removes what it made) if the cgroup cannot be set up. */
+int cgroup_create(const char *path, const struct oci_config *cfg, pid_t pid,
+		  ocifs_error *err);
+
+/* Moves pid into the existing cgroup in every hierarchy (exec). */
+int cgroup_enter(const char *path, pid_t pid, ocifs_error *err);
+
+/* Pids of every process in the cgroup (from cgroup.procs); caller frees. */
+int cgroup_pids(const char *path, pid_t **pids, size_t *n, ocifs_error *err);
+
+/* Sends sig to every process in the cgroup (cgroup.kill for SIGKILL on
+ * cgroup2 when present, otherwise by freezing and signalling each pid). */
+int cgroup_signal_all(const char *path, int sig, ocifs_error *err);
+
+/* Kills whatever is left, waits for the cgroup to empty, removes it from
+ * every hierarchy (retrying EBUSY), and removes empty ancestors it made
+ * under /ocifs.  A missing cgroup is not an error. */
+int cgroup_destroy(const char *path, ocifs_error *err);
+
+/* True while the cgroup is frozen (paused). */
+bool cgroup_is_frozen(const char *path);
+
+#endif

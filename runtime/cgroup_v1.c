@@ -1,0 +1,1 @@
+/* placeholder: cgroup_v1.c is being written */

@@ -1,0 +1,1 @@
+/* placeholder: config.c is being written */

@@ -1,0 +1,1 @@
+/* placeholder: config_linux.c is being written */

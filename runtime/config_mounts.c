@@ -1,0 +1,1 @@
+/* placeholder: config_mounts.c is being written */

@@ -1,0 +1,1 @@
+/* placeholder: config_names.c is being written */

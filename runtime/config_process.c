@@ -1,0 +1,1 @@
+/* placeholder: config_process.c is being written */

@@ -1,0 +1,1 @@
+/* placeholder: create.c is being written */

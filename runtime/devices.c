@@ -1,0 +1,1 @@
+/* placeholder: devices.c is being written */

@@ -1,0 +1,1 @@
+/* placeholder: exec.c is being written */

@@ -1,0 +1,1 @@
+/* placeholder: features.c is being written */

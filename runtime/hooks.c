@@ -1,0 +1,1 @@
+/* placeholder: hooks.c is being written */

@@ -1,0 +1,1 @@
+/* placeholder: init.c is being written */

@@ -1,0 +1,1 @@
+/* placeholder: lifecycle.c is being written */

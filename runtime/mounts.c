@@ -1,0 +1,1 @@
+/* placeholder: mounts.c is being written */

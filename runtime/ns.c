@@ -1,0 +1,1 @@
+/* placeholder: ns.c is being written */

@@ -1,0 +1,1 @@
+/* placeholder: rootfs.c is being written */

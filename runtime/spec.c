@@ -1,0 +1,1 @@
+/* placeholder: spec.c is being written */

@@ -1,0 +1,1 @@
+/* placeholder: state.c is being written */

@@ -1,0 +1,1 @@
+/* placeholder: terminal.c is being written */
