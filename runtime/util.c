@@ -218,3 +218,20 @@ long long now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int write_pid_file(const char *path, pid_t pid, ocifs_error *err)
+{
+	cleanup_free char *copy = xstrdup(path);
+	cleanup_free char *text = xasprintf("%d", (int)pid);
+	char *slash = strrchr(copy, '/');
+	const char *dir = ".", *name = copy;
+
+	if (slash) {
+		*slash = '\0';
+		dir = slash == copy ? "/" : copy;
+		name = slash + 1;
+	}
+	if (write_file_atomic(dir, name, text, strlen(text), 0644, err) < 0)
+		return ocifs_error_prefix(err, "pid file %s", path);
+	return 0;
+}

@@ -63,6 +63,8 @@ int write_file(const char *path, const char *data, ocifs_error *err);
 /* Writes dir/name atomically: temp file in dir, fsync-free, rename. */
 int write_file_atomic(const char *dir, const char *name, const char *data,
 		      size_t len, mode_t mode, ocifs_error *err);
+/* Writes a pid file atomically (temp file + rename, as runc does). */
+int write_pid_file(const char *path, pid_t pid, ocifs_error *err);
 /* mkdir -p */
 int mkdir_p(const char *path, mode_t mode, ocifs_error *err);
 

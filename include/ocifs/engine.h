@@ -59,6 +59,8 @@ struct ocifs_create_opts {
 	const char *bundle;          /* directory holding config.json; NULL = cwd */
 	const char *pid_file;        /* NULL = none */
 	const char *console_socket;  /* NULL = none */
+	int console_socket_fd;       /* connected socket to send the pty master over
+	                                instead of console_socket; -1 = none */
 	int preserve_fds;            /* fds 3..3+n-1 passed to the process */
 	bool no_pivot;
 	bool no_new_keyring;
@@ -99,6 +101,7 @@ struct ocifs_exec_opts {
 	const struct oci_process *process; /* the process to run (complete) */
 	const char *pid_file;
 	const char *console_socket;
+	int console_socket_fd;             /* as in ocifs_create_opts */
 	int preserve_fds;
 	bool detach;
 	int stdio[3];                      /* -1 = inherit */
