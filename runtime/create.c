@@ -144,6 +144,7 @@ struct create_run {
 	int sv[2];
 	int listen_fd;
 	int console_fd;
+	int lock_fd;    /* ROOT/ID, flocked: the init must not keep it */
 	pid_t pid;
 };
 
@@ -188,6 +189,7 @@ __attribute__((noreturn)) static void run_init(struct create_run *r)
 	};
 
 	close(r->sv[0]);
+	close(r->lock_fd);
 	memcpy(c.stdio, r->o->stdio, sizeof(c.stdio));
 	init_main(&c);
 }
@@ -263,6 +265,7 @@ static int spawn_and_build(struct create_run *r, int dirfd, ocifs_error *err)
 {
 	if (ns_plan_build(r->cfg, &r->plan, err) < 0)
 		return -1;
+	r->lock_fd = dirfd;
 	if (listen_init_sock(r, dirfd, err) < 0 || open_console(r, err) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r->sv) < 0)
