@@ -4,7 +4,7 @@
  * validates it; every error names the offending JSON path, for example
  * "process.args: must be a non-empty array".  Unknown fields are ignored;
  * valid fields that this build does not implement yet are refused with
- * "<path>: not supported".  Everything is owned by the struct and released
+ * "<path>: not supported yet".  Everything is owned by the struct and released
  * by ocifs_config_free().
  *
  * Conventions: an absent optional string is NULL; an absent array has n == 0

@@ -1,2 +1,664 @@
+/* TAP tests for the config.json parser (runtime/config*.c).
+ *
+ * Bad configs are written as patches over a small valid base: each patch is
+ * merged into the base ("__DEL__" deletes a member, objects merge, anything
+ * else replaces) and the error must start with the JSON path named in the
+ * table.  JSON in this file uses ' for " to stay readable.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
-int main(void){printf("1..0 # SKIP placeholder\n");return 0;}
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ocifs/config.h"
+#include "process.h"
+
+static int n_run, n_failed;
+
+static bool ok(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	n_run++;
+	if (!cond)
+		n_failed++;
+	printf("%s %d - ", cond ? "ok" : "not ok", n_run);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	return cond;
+}
+
+/* ' -> " */
+static char *dq(const char *s)
+{
+	char *d = strdup(s);
+	for (char *p = d; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	return d;
+}
+
+static const char base_json[] =
+	"{'ociVersion':'1.3.0','root':{'path':'rootfs'},"
+	"'process':{'cwd':'/','args':['sh'],'user':{'uid':0,'gid':0}},"
+	"'hostname':'box',"
+	"'linux':{'namespaces':[{'type':'pid'},{'type':'mount'},{'type':'uts'},"
+	"{'type':'ipc'},{'type':'network'}]}}";
+
+static void merge(json_t *dst, json_t *patch)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach (patch, key, v) {
+		json_t *cur = json_object_get(dst, key);
+		if (json_is_string(v) && strcmp(json_string_value(v), "__DEL__") == 0)
+			json_object_del(dst, key);
+		else if (json_is_object(v) && json_is_object(cur))
+			merge(cur, v);
+		else
+			json_object_set(dst, key, v);
+	}
+}
+
+/* base + patch as JSON text (malloc'd); NULL if the patch is not JSON. */
+static char *patched(const char *patch)
+{
+	char *b = dq(base_json), *p = dq(patch), *out = NULL;
+	json_t *base = json_loads(b, 0, NULL), *pj = json_loads(p, 0, NULL);
+
+	if (base && pj) {
+		merge(base, pj);
+		out = json_dumps(base, JSON_COMPACT);
+	}
+	json_decref(base);
+	json_decref(pj);
+	free(b);
+	free(p);
+	return out;
+}
+
+static int parse_patch(const char *patch, struct oci_config **cfg, ocifs_error *err)
+{
+	char *text = patched(patch);
+	int r;
+
+	if (!text) {
+		snprintf(err->msg, sizeof(err->msg), "test bug: bad patch");
+		*cfg = NULL;
+		return -2;
+	}
+	r = ocifs_config_parse(text, strlen(text), cfg, err);
+	free(text);
+	return r;
+}
+
+static bool one_line(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20)
+			return false;
+	return true;
+}
+
+struct bad_case {
+	const char *patch;
+	const char *prefix; /* the error must start with this */
+};
+
+static const struct bad_case bad_cases[] = {
+	/* ociVersion */
+	{ "{'ociVersion':'__DEL__'}", "ociVersion: is required" },
+	{ "{'ociVersion':42}", "ociVersion: must be a string" },
+	{ "{'ociVersion':'1.x'}", "ociVersion: \"1.x\" is not a SemVer 2.0.0 version" },
+	{ "{'ociVersion':'1.0'}", "ociVersion:" },
+	{ "{'ociVersion':'01.0.0'}", "ociVersion:" },
+	{ "{'ociVersion':'1.00.0'}", "ociVersion:" },
+	{ "{'ociVersion':'1.0.0-'}", "ociVersion:" },
+	{ "{'ociVersion':'1.0.0-01'}", "ociVersion:" },
+	{ "{'ociVersion':'1.0.0-rc..1'}", "ociVersion:" },
+	{ "{'ociVersion':'1.0.0+'}", "ociVersion:" },
+	{ "{'ociVersion':'1.0.0+a_b'}", "ociVersion:" },
+	{ "{'ociVersion':' 1.0.0'}", "ociVersion:" },
+	{ "{'ociVersion':'v1.0.0'}", "ociVersion:" },
+	{ "{'ociVersion':''}", "ociVersion:" },
+	/* root */
+	{ "{'root':'__DEL__'}", "root: is required" },
+	{ "{'root':[]}", "root: must be an object" },
+	{ "{'root':{'path':''}}", "root.path:" },
+	{ "{'root':{'path':1}}", "root.path: must be a string" },
+	{ "{'root':{'path':'r','readonly':'yes'}}", "root.readonly: must be a boolean" },
+	/* process */
+	{ "{'process':'x'}", "process: must be an object" },
+	{ "{'process':{'args':[]}}", "process.args: must be a non-empty array" },
+	{ "{'process':{'args':'__DEL__'}}", "process.args: must be a non-empty array" },
+	{ "{'process':{'args':'sh'}}", "process.args: must be a non-empty array" },
+	{ "{'process':{'args':['sh',1]}}", "process.args[1]: must be a string" },
+	{ "{'process':{'args':['']}}", "process.args[0]:" },
+	{ "{'process':{'cwd':'__DEL__'}}", "process.cwd: is required" },
+	{ "{'process':{'cwd':'tmp'}}", "process.cwd: must be an absolute path" },
+	{ "{'process':{'env':['A=1','B']}}", "process.env[1]:" },
+	{ "{'process':{'env':['=x']}}", "process.env[0]:" },
+	{ "{'process':{'env':[1]}}", "process.env[0]: must be a string" },
+	{ "{'process':{'env':{}}}", "process.env: must be an array" },
+	{ "{'process':{'terminal':'yes'}}", "process.terminal: must be a boolean" },
+	{ "{'process':{'consoleSize':{'height':1}}}", "process.consoleSize.width: is required" },
+	{ "{'process':{'consoleSize':{'height':-1,'width':2}}}", "process.consoleSize.height:" },
+	{ "{'process':{'user':'root'}}", "process.user: must be an object" },
+	{ "{'process':{'user':{'uid':0,'gid':'__DEL__'}}}", "process.user.gid: is required" },
+	{ "{'process':{'user':{'uid':-1}}}", "process.user.uid:" },
+	{ "{'process':{'user':{'uid':1.5}}}", "process.user.uid:" },
+	{ "{'process':{'user':{'uid':4294967296}}}", "process.user.uid:" },
+	{ "{'process':{'user':{'umask':4096}}}", "process.user.umask:" },
+	{ "{'process':{'user':{'additionalGids':[1,'x']}}}", "process.user.additionalGids[1]:" },
+	{ "{'process':{'rlimits':{}}}", "process.rlimits: must be an array" },
+	{ "{'process':{'rlimits':[1]}}", "process.rlimits[0]: must be an object" },
+	{ "{'process':{'rlimits':[{'type':'RLIMIT_FOO','soft':1,'hard':1}]}}",
+	  "process.rlimits[0].type: unknown rlimit \"RLIMIT_FOO\"" },
+	{ "{'process':{'rlimits':[{'type':'RLIMIT_NOFILE','soft':1,'hard':1},"
+	  "{'type':'RLIMIT_CORE','soft':1,'hard':1},{'type':'RLIMIT_NOFILE','soft':2,'hard':2}]}}",
+	  "process.rlimits[2].type: duplicate rlimit \"RLIMIT_NOFILE\"" },
+	{ "{'process':{'rlimits':[{'type':'RLIMIT_NOFILE','soft':2048,'hard':1024}]}}",
+	  "process.rlimits[0].soft:" },
+	{ "{'process':{'rlimits':[{'type':'RLIMIT_NOFILE','soft':1}]}}",
+	  "process.rlimits[0].hard: is required" },
+	{ "{'process':{'rlimits':[{'type':'RLIMIT_NOFILE','soft':-1,'hard':1}]}}",
+	  "process.rlimits[0].soft:" },
+	{ "{'process':{'rlimits':[{'soft':1,'hard':1}]}}", "process.rlimits[0].type: is required" },
+	{ "{'process':{'capabilities':['CAP_KILL']}}", "process.capabilities: must be an object" },
+	{ "{'process':{'capabilities':{'bounding':['CAP_KILL','CAP_NOPE']}}}",
+	  "process.capabilities.bounding[1]: unknown capability \"CAP_NOPE\"" },
+	{ "{'process':{'capabilities':{'effective':['cap_chown']}}}",
+	  "process.capabilities.effective[0]: unknown capability" },
+	{ "{'process':{'capabilities':{'permitted':['12']}}}", "process.capabilities.permitted[0]:" },
+	{ "{'process':{'capabilities':{'inheritable':[7]}}}", "process.capabilities.inheritable[0]:" },
+	{ "{'process':{'capabilities':{'ambient':'CAP_KILL'}}}", "process.capabilities.ambient:" },
+	{ "{'process':{'oomScoreAdj':1001}}", "process.oomScoreAdj:" },
+	{ "{'process':{'oomScoreAdj':-1001}}", "process.oomScoreAdj:" },
+	{ "{'process':{'noNewPrivileges':1}}", "process.noNewPrivileges: must be a boolean" },
+	{ "{'process':{'apparmorProfile':'docker-default'}}",
+	  "process.apparmorProfile: not supported: the host has no AppArmor" },
+	{ "{'process':{'selinuxLabel':'system_u:system_r:container_t:s0'}}",
+	  "process.selinuxLabel: not supported" },
+	{ "{'process':{'scheduler':{'policy':'SCHED_OTHER'}}}", "process.scheduler: not supported yet" },
+	{ "{'process':{'ioPriority':{'class':'IOPRIO_CLASS_IDLE'}}}", "process.ioPriority: not supported yet" },
+	{ "{'process':{'execCPUAffinity':{'initial':'0'}}}", "process.execCPUAffinity: not supported yet" },
+	{ "{'process':{'memoryPolicy':{'mode':'MPOL_BIND'}}}", "process.memoryPolicy: not supported yet" },
+	/* hostname, domainname */
+	{ "{'hostname':1}", "hostname: must be a string" },
+	{ "{'linux':{'namespaces':[{'type':'pid'}]}}", "hostname:" },
+	{ "{'hostname':'__DEL__','domainname':'d','linux':{'namespaces':[{'type':'pid'}]}}",
+	  "domainname:" },
+	{ "{'linux':'__DEL__'}", "hostname:" },
+	/* mounts */
+	{ "{'mounts':{}}", "mounts: must be an array" },
+	{ "{'mounts':[1]}", "mounts[0]: must be an object" },
+	{ "{'mounts':[{'type':'tmpfs'}]}", "mounts[0].destination: is required" },
+	{ "{'mounts':[{'destination':'/proc','type':'proc'},{'destination':'tmp'}]}",
+	  "mounts[1].destination: must be an absolute path" },
+	{ "{'mounts':[{'destination':'/t','source':1}]}", "mounts[0].source: must be a string" },
+	{ "{'mounts':[{'destination':'/t','type':[]}]}", "mounts[0].type: must be a string" },
+	{ "{'mounts':[{'destination':'/t','options':'ro'}]}", "mounts[0].options: must be an array" },
+	{ "{'mounts':[{'destination':'/t','options':['ro',5]}]}", "mounts[0].options[1]:" },
+	{ "{'mounts':[{'destination':'/t','options':['ro','idmap']}]}",
+	  "mounts[0].options[1]: \"idmap\" is not supported yet" },
+	{ "{'mounts':[{'destination':'/t','options':['rro']}]}", "mounts[0].options[0]:" },
+	{ "{'mounts':[{'destination':'/t','options':['tmpcopyup']}]}", "mounts[0].options[0]:" },
+	{ "{'mounts':[{'destination':'/t','uidMappings':[{'containerID':0,'hostID':1,'size':1}]}]}",
+	  "mounts[0].uidMappings: not supported yet" },
+	{ "{'mounts':[{'destination':'/t','gidMappings':[{'containerID':0,'hostID':1,'size':1}]}]}",
+	  "mounts[0].gidMappings: not supported yet" },
+	/* hooks */
+	{ "{'hooks':[]}", "hooks: must be an object" },
+	{ "{'hooks':{'prestart':{}}}", "hooks.prestart: must be an array" },
+	{ "{'hooks':{'prestart':[{'path':'bin/x'}]}}", "hooks.prestart[0].path: must be an absolute path" },
+	{ "{'hooks':{'createRuntime':[{'args':['x']}]}}", "hooks.createRuntime[0].path: is required" },
+	{ "{'hooks':{'poststart':[{'path':'/x','timeout':0}]}}", "hooks.poststart[0].timeout:" },
+	{ "{'hooks':{'poststop':[{'path':'/x'},{'path':'/y','args':[1]}]}}",
+	  "hooks.poststop[1].args[0]: must be a string" },
+	{ "{'hooks':{'startContainer':[{'path':'/x','env':'A=1'}]}}",
+	  "hooks.startContainer[0].env: must be an array" },
+	{ "{'hooks':{'createContainer':['x']}}", "hooks.createContainer[0]: must be an object" },
+	/* annotations */
+	{ "{'annotations':[]}", "annotations: must be an object" },
+	{ "{'annotations':{'a':'1','b':2}}", "annotations[\"b\"]: must be a string" },
+	{ "{'annotations':{'':'x'}}", "annotations:" },
+	/* linux */
+	{ "{'linux':[]}", "linux: must be an object" },
+	{ "{'linux':{'namespaces':{}}}", "linux.namespaces: must be an array" },
+	{ "{'linux':{'namespaces':['pid']}}", "linux.namespaces[0]: must be an object" },
+	{ "{'linux':{'namespaces':[{'type':'uts'},{'type':'foo'}]}}",
+	  "linux.namespaces[1].type: unknown namespace type \"foo\"" },
+	{ "{'linux':{'namespaces':[{'type':'pid'},{'type':'uts'},{'type':'pid'}]}}",
+	  "linux.namespaces[2].type: duplicate namespace type \"pid\"" },
+	{ "{'linux':{'namespaces':[{'type':'uts','path':'proc/1/ns/uts'}]}}",
+	  "linux.namespaces[0].path: must be an absolute path" },
+	{ "{'linux':{'namespaces':[{'path':'/proc/1/ns/uts'}]}}", "linux.namespaces[0].type: is required" },
+	{ "{'linux':{'uidMappings':[{'containerID':0,'hostID':1000,'size':10}]}}",
+	  "linux.uidMappings: requires a \"user\"" },
+	{ "{'linux':{'gidMappings':[{'containerID':0,'hostID':1000,'size':10}]}}",
+	  "linux.gidMappings:" },
+	{ "{'linux':{'namespaces':[{'type':'uts'},{'type':'user'}],"
+	  "'uidMappings':[{'containerID':0,'hostID':1000,'size':0}]}}",
+	  "linux.uidMappings[0].size:" },
+	{ "{'linux':{'namespaces':[{'type':'uts'},{'type':'user'}],"
+	  "'uidMappings':[{'containerID':0,'size':1}]}}",
+	  "linux.uidMappings[0].hostID: is required" },
+	{ "{'linux':{'namespaces':[{'type':'uts'},{'type':'user'}],"
+	  "'gidMappings':[{'containerID':-1,'hostID':0,'size':1}]}}",
+	  "linux.gidMappings[0].containerID:" },
+	{ "{'linux':{'devices':[{'type':'x','path':'/dev/x','major':1,'minor':1}]}}",
+	  "linux.devices[0].type:" },
+	{ "{'linux':{'devices':[{'path':'/dev/x','major':1,'minor':1}]}}",
+	  "linux.devices[0].type: is required" },
+	{ "{'linux':{'devices':[{'type':'c','path':'dev/x','major':1,'minor':1}]}}",
+	  "linux.devices[0].path: must be an absolute path" },
+	{ "{'linux':{'devices':[{'type':'c','path':'/dev/x','minor':1}]}}",
+	  "linux.devices[0].major: is required" },
+	{ "{'linux':{'devices':[{'type':'b','path':'/dev/x','major':1}]}}",
+	  "linux.devices[0].minor: is required" },
+	{ "{'linux':{'devices':[{'type':'c','path':'/dev/x','major':1,'minor':3},"
+	  "{'type':'c','path':'/dev/x','major':1,'minor':5}]}}",
+	  "linux.devices[1].path: duplicate device" },
+	{ "{'linux':{'devices':[{'type':'c','path':'/dev/x','major':1,'minor':3,'uid':-1}]}}",
+	  "linux.devices[0].uid:" },
+	{ "{'linux':{'devices':[{'type':'c','path':'/dev/x','major':1,'minor':3,'fileMode':'0666'}]}}",
+	  "linux.devices[0].fileMode: must be an integer" },
+	{ "{'linux':{'resources':[]}}", "linux.resources: must be an object" },
+	{ "{'linux':{'resources':{'memory':{'limit':1048576}}}}",
+	  "linux.resources.memory: not supported yet (resource limits come with cgroup support)" },
+	{ "{'linux':{'resources':{'cpu':{'shares':1024}}}}", "linux.resources.cpu: not supported yet" },
+	{ "{'linux':{'resources':{'pids':{'limit':10}}}}", "linux.resources.pids: not supported yet" },
+	{ "{'linux':{'resources':{'blockIO':{'weight':10}}}}", "linux.resources.blockIO: not supported yet" },
+	{ "{'linux':{'resources':{'hugepageLimits':[{'pageSize':'2MB','limit':1}]}}}",
+	  "linux.resources.hugepageLimits: not supported yet" },
+	{ "{'linux':{'resources':{'network':{'classID':1}}}}", "linux.resources.network: not supported yet" },
+	{ "{'linux':{'resources':{'rdma':{'mlx5_1':{'hcaHandles':3}}}}}",
+	  "linux.resources.rdma: not supported yet" },
+	{ "{'linux':{'resources':{'unified':{'memory.max':'1G'}}}}",
+	  "linux.resources.unified: not supported yet" },
+	{ "{'linux':{'resources':{'devices':[{'access':'rwm'}]}}}",
+	  "linux.resources.devices[0].allow: is required" },
+	{ "{'linux':{'resources':{'devices':[{'allow':'yes'}]}}}",
+	  "linux.resources.devices[0].allow: must be a boolean" },
+	{ "{'linux':{'resources':{'devices':[{'allow':false},{'allow':true,'type':'u'}]}}}",
+	  "linux.resources.devices[1].type:" },
+	{ "{'linux':{'resources':{'devices':[{'allow':true,'access':'rwx'}]}}}",
+	  "linux.resources.devices[0].access:" },
+	{ "{'linux':{'resources':{'devices':[{'allow':true,'major':-2}]}}}",
+	  "linux.resources.devices[0].major:" },
+	{ "{'linux':{'resources':{'devices':{}}}}", "linux.resources.devices: must be an array" },
+	{ "{'linux':{'sysctl':[]}}", "linux.sysctl: must be an object" },
+	{ "{'linux':{'sysctl':{'net.ipv4.ip_forward':1}}}",
+	  "linux.sysctl[\"net.ipv4.ip_forward\"]: must be a string" },
+	{ "{'linux':{'sysctl':{'vm.swappiness':'10'}}}", "linux.sysctl[\"vm.swappiness\"]: not allowed" },
+	{ "{'linux':{'sysctl':{'net/../../x':'1'}}}", "linux.sysctl[\"net/../../x\"]:" },
+	{ "{'linux':{'namespaces':[{'type':'uts'}],'sysctl':{'net.core.somaxconn':'1'}}}",
+	  "linux.sysctl[\"net.core.somaxconn\"]: requires a \"network\"" },
+	{ "{'linux':{'namespaces':[{'type':'uts'}],'sysctl':{'kernel.shmmax':'1'}}}",
+	  "linux.sysctl[\"kernel.shmmax\"]: requires a \"ipc\"" },
+	{ "{'linux':{'rootfsPropagation':'foo'}}", "linux.rootfsPropagation:" },
+	{ "{'linux':{'rootfsPropagation':1}}", "linux.rootfsPropagation: must be a string" },
+	{ "{'linux':{'maskedPaths':['proc/kcore']}}", "linux.maskedPaths[0]: must be an absolute path" },
+	{ "{'linux':{'readonlyPaths':['/proc/sys',1]}}", "linux.readonlyPaths[1]: must be a string" },
+	{ "{'linux':{'mountLabel':1}}", "linux.mountLabel: must be a string" },
+	{ "{'linux':{'cgroupsPath':[]}}", "linux.cgroupsPath: must be a string" },
+	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW'}}}", "linux.seccomp: not supported yet" },
+	{ "{'linux':{'intelRdt':{'closID':'x'}}}", "linux.intelRdt: not supported yet" },
+	{ "{'linux':{'personality':{'domain':'LINUX32'}}}", "linux.personality: not supported yet" },
+	{ "{'linux':{'timeOffsets':{'monotonic':{'secs':1}}}}", "linux.timeOffsets: not supported yet" },
+	{ "{'linux':{'memoryPolicy':{'mode':'MPOL_BIND'}}}", "linux.memoryPolicy: not supported yet" },
+	{ "{'linux':{'netDevices':{'eth0':{'name':'e0'}}}}", "linux.netDevices: not supported yet" },
+};
+
+static void test_bad_cases(void)
+{
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		struct oci_config *cfg = (void *)1;
+		ocifs_error err = { 0 };
+		int r = parse_patch(c->patch, &cfg, &err);
+		bool good = r == -1 && cfg == NULL && err.code == EINVAL &&
+			    strncmp(err.msg, c->prefix, strlen(c->prefix)) == 0 && one_line(err.msg);
+		if (!ok(good, "refused %s -> %s", c->patch, c->prefix))
+			printf("# got r=%d code=%d msg: %s\n", r, err.code, err.msg);
+		if (r == 0)
+			ocifs_config_free(cfg);
+	}
+}
+
+/* Patches that must be accepted. */
+static const char *const good_cases[] = {
+	"{}",
+	"{'ociVersion':'1.0.0'}",
+	"{'ociVersion':'1.0.2-dev'}",
+	"{'ociVersion':'1.0.0-rc.1+build.001'}",
+	"{'ociVersion':'0.0.0-alpha-1.0.x'}",
+	"{'ociVersion':'10.20.30+0'}",
+	"{'process':'__DEL__'}",
+	"{'process':null}",
+	"{'hostname':'__DEL__','linux':'__DEL__'}",
+	"{'unknownTopLevel':{'x':[1,2]},'process':{'commandLine':'x','weird':1},"
+	"'linux':{'someFutureThing':{'a':1}},'hooks':{'futureHook':[1]}}",
+	"{'process':{'user':'__DEL__'}}",
+	"{'process':{'user':{'uid':1,'gid':1,'username':'ignored'}}}",
+	"{'process':{'env':['A=','B=c=d']}}",
+	"{'process':{'apparmorProfile':'','selinuxLabel':''}}",
+	"{'process':{'scheduler':null,'ioPriority':null}}",
+	"{'linux':{'resources':{'memory':null,'cpu':{},'hugepageLimits':[],"
+	"'devices':[{'allow':false,'access':'rwm'}],'futureKnob':{'x':1}}}}",
+	"{'linux':{'seccomp':null,'personality':null}}",
+	"{'linux':{'devices':[{'type':'p','path':'/dev/fifo'}]}}",
+	"{'linux':{'namespaces':[{'type':'uts','path':''}]}}",
+	"{'linux':{'rootfsPropagation':''}}",
+	"{'mounts':[]}",
+	"{'mounts':[{'destination':'/b','type':'none','source':'/x','options':['bind','',"
+	"'defaults']}]}",
+	"{'hooks':{'prestart':[]}}",
+	"{'annotations':{}}",
+	"{'hostname':''}",
+};
+
+static void test_good_cases(void)
+{
+	for (size_t i = 0; i < sizeof(good_cases) / sizeof(good_cases[0]); i++) {
+		struct oci_config *cfg = NULL;
+		ocifs_error err = { 0 };
+		int r = parse_patch(good_cases[i], &cfg, &err);
+		if (!ok(r == 0 && cfg, "accepted %s", good_cases[i]))
+			printf("# got r=%d msg: %s\n", r, err.msg);
+		ocifs_config_free(cfg);
+	}
+}
+
+static const char full_json[] =
+	"{'ociVersion':'1.3.0','root':{'path':'/srv/rootfs','readonly':true},"
+	"'process':{'terminal':true,'consoleSize':{'height':25,'width':80},"
+	" 'user':{'uid':1000,'gid':100,'umask':18,'additionalGids':[5,6]},"
+	" 'args':['/bin/sh','-c','true'],'env':['PATH=/bin','TERM=xterm'],'cwd':'/home',"
+	" 'capabilities':{'bounding':['CAP_KILL','CAP_SYS_ADMIN'],'effective':['CAP_KILL'],"
+	"  'inheritable':[],'permitted':['CAP_KILL','CAP_NET_BIND_SERVICE'],'ambient':['CAP_KILL']},"
+	" 'rlimits':[{'type':'RLIMIT_NOFILE','soft':1024,'hard':4096},"
+	"  {'type':'RLIMIT_CORE','soft':18446744073709551615,'hard':18446744073709551615}],"
+	" 'noNewPrivileges':true,'oomScoreAdj':-500},"
+	"'hostname':'web','domainname':'example.org',"
+	"'mounts':[{'destination':'/proc','type':'proc','source':'proc'},"
+	" {'destination':'/dev','type':'tmpfs','source':'tmpfs',"
+	"  'options':['nosuid','strictatime','mode=755','size=65536k']},"
+	" {'destination':'/data','type':'bind','source':'/vol','options':['rbind','ro','rprivate']}],"
+	"'hooks':{'prestart':[{'path':'/usr/bin/fix','args':['fix','-v'],'env':['X=1'],'timeout':5}],"
+	" 'poststop':[{'path':'/bin/cleanup'}],'createRuntime':[{'path':'/a'},{'path':'/b'}]},"
+	"'annotations':{'org.example.key':'value','second':''},"
+	"'linux':{'namespaces':[{'type':'pid'},{'type':'network','path':'/var/run/netns/x'},"
+	"  {'type':'mount'},{'type':'ipc'},{'type':'uts'},{'type':'user'},{'type':'cgroup'},"
+	"  {'type':'time'}],"
+	" 'uidMappings':[{'containerID':0,'hostID':100000,'size':65536}],"
+	" 'gidMappings':[{'containerID':0,'hostID':200000,'size':1000},"
+	"  {'containerID':1000,'hostID':300000,'size':1}],"
+	" 'devices':[{'type':'c','path':'/dev/fuse','major':10,'minor':229,'fileMode':438,"
+	"  'uid':0,'gid':0},{'type':'b','path':'/dev/sda','major':8,'minor':0},"
+	"  {'type':'p','path':'/dev/pipe'}],"
+	" 'cgroupsPath':'/ocifs/web',"
+	" 'resources':{'devices':[{'allow':false,'access':'rwm'},"
+	"  {'allow':true,'type':'c','major':10,'minor':229,'access':'wr'},"
+	"  {'allow':true,'type':'b','major':8}]},"
+	" 'sysctl':{'net.ipv4.ip_forward':'1','kernel.shmmax':'4096','kernel.hostname':'h',"
+	"  'fs.mqueue.msg_max':'10'},"
+	" 'rootfsPropagation':'slave',"
+	" 'maskedPaths':['/proc/kcore','/proc/keys'],'readonlyPaths':['/proc/sys'],"
+	" 'mountLabel':'label'}}";
+
+static void check_process(const struct oci_process *p)
+{
+	ok(p && p->terminal && p->has_console_size && p->console_height == 25 &&
+		   p->console_width == 80,
+	   "full: terminal and consoleSize");
+	ok(p->user.uid == 1000 && p->user.gid == 100 && p->user.has_umask && p->user.umask == 022 &&
+		   p->user.n_additional_gids == 2 && p->user.additional_gids[1] == 6,
+	   "full: user");
+	ok(p->n_args == 3 && strcmp(p->args[0], "/bin/sh") == 0 && strcmp(p->args[2], "true") == 0,
+	   "full: args");
+	ok(p->n_env == 2 && strcmp(p->env[1], "TERM=xterm") == 0 && strcmp(p->cwd, "/home") == 0,
+	   "full: env and cwd");
+	ok(p->has_caps && p->caps.bounding == ((1ULL << 5) | (1ULL << 21)) &&
+		   p->caps.effective == (1ULL << 5) && p->caps.inheritable == 0 &&
+		   p->caps.permitted == ((1ULL << 5) | (1ULL << 10)) && p->caps.ambient == (1ULL << 5),
+	   "full: capability sets");
+	ok(p->n_rlimits == 2 && p->rlimits[0].resource == RLIMIT_NOFILE &&
+		   p->rlimits[0].soft == 1024 && p->rlimits[0].hard == 4096 &&
+		   strcmp(p->rlimits[0].type, "RLIMIT_NOFILE") == 0 &&
+		   p->rlimits[1].resource == RLIMIT_CORE && p->rlimits[1].soft == UINT64_MAX &&
+		   p->rlimits[1].hard == UINT64_MAX,
+	   "full: rlimits, 2^64-1 kept");
+	ok(p->no_new_privileges && p->has_oom_score_adj && p->oom_score_adj == -500 &&
+		   !p->apparmor_profile && !p->selinux_label,
+	   "full: noNewPrivileges, oomScoreAdj");
+}
+
+static void check_mounts(const struct oci_config *c)
+{
+	const struct oci_mount *m = c->mounts;
+
+	ok(c->n_mounts == 3 && strcmp(m[0].destination, "/proc") == 0 &&
+		   strcmp(m[0].type, "proc") == 0 && m[0].flags == 0 && !m[0].data,
+	   "full: /proc mount");
+	ok(m[1].flags == (MS_NOSUID | MS_STRICTATIME) && m[1].data &&
+		   strcmp(m[1].data, "mode=755,size=65536k") == 0 && m[1].n_options == 4,
+	   "full: /dev tmpfs options decoded");
+	ok(m[2].bind && m[2].recursive_bind && m[2].flags == (MS_BIND | MS_REC | MS_RDONLY) &&
+		   m[2].propagation == (MS_PRIVATE | MS_REC) && strcmp(m[2].source, "/vol") == 0,
+	   "full: rbind,ro,rprivate");
+}
+
+static void check_top(const struct oci_config *c)
+{
+	ok(strcmp(c->oci_version, "1.3.0") == 0 && strcmp(c->root_path, "/srv/rootfs") == 0 &&
+		   c->root_readonly,
+	   "full: ociVersion and root");
+	ok(strcmp(c->hostname, "web") == 0 && strcmp(c->domainname, "example.org") == 0,
+	   "full: hostname and domainname");
+	const struct oci_hook_list *pre = &c->hooks[OCI_HOOK_PRESTART];
+	ok(pre->n == 1 && strcmp(pre->v[0].path, "/usr/bin/fix") == 0 && pre->v[0].n_args == 2 &&
+		   pre->v[0].n_env == 1 && pre->v[0].has_timeout && pre->v[0].timeout == 5,
+	   "full: prestart hook");
+	ok(c->hooks[OCI_HOOK_POSTSTOP].n == 1 && !c->hooks[OCI_HOOK_POSTSTOP].v[0].has_timeout &&
+		   c->hooks[OCI_HOOK_POSTSTOP].v[0].args == NULL &&
+		   c->hooks[OCI_HOOK_CREATE_RUNTIME].n == 2 && c->hooks[OCI_HOOK_POSTSTART].n == 0,
+	   "full: other hooks");
+	ok(c->n_annotations == 2 && strcmp(c->annotations[0].key, "org.example.key") == 0 &&
+		   strcmp(c->annotations[1].value, "") == 0,
+	   "full: annotations in order");
+}
+
+static void check_linux(const struct oci_config *c)
+{
+	const struct oci_linux *lx = &c->lx;
+	const struct oci_namespace *net = ocifs_config_namespace(c, OCI_NS_NETWORK);
+
+	ok(c->has_linux && lx->n_namespaces == 8 && net && net->type == OCI_NS_NETWORK &&
+		   strcmp(net->path, "/var/run/netns/x") == 0 &&
+		   ocifs_config_namespace(c, OCI_NS_TIME) &&
+		   !ocifs_config_namespace(c, OCI_NS_PID)->path,
+	   "full: namespaces");
+	ok(lx->n_uid_mappings == 1 && lx->uid_mappings[0].host_id == 100000 &&
+		   lx->uid_mappings[0].size == 65536 && lx->n_gid_mappings == 2 &&
+		   lx->gid_mappings[1].container_id == 1000,
+	   "full: id mappings");
+	ok(lx->n_devices == 3 && lx->devices[0].type == 'c' && lx->devices[0].major == 10 &&
+		   lx->devices[0].minor == 229 && lx->devices[0].has_file_mode &&
+		   lx->devices[0].file_mode == 0666 && lx->devices[0].has_uid &&
+		   !lx->devices[1].has_file_mode && lx->devices[2].type == 'p',
+	   "full: devices");
+	ok(lx->n_device_rules == 3 && !lx->device_rules[0].allow &&
+		   lx->device_rules[0].type == 'a' && lx->device_rules[0].major == -1 &&
+		   strcmp(lx->device_rules[0].access, "rwm") == 0 &&
+		   strcmp(lx->device_rules[1].access, "rw") == 0 && lx->device_rules[1].minor == 229 &&
+		   lx->device_rules[2].minor == -1 && lx->device_rules[2].access[0] == '\0',
+	   "full: device rules");
+	ok(lx->n_sysctl == 4 && strcmp(lx->sysctl[0].key, "net.ipv4.ip_forward") == 0 &&
+		   strcmp(lx->sysctl[0].value, "1") == 0,
+	   "full: sysctl");
+	ok(lx->rootfs_propagation == (MS_SLAVE | MS_REC) && strcmp(lx->cgroups_path, "/ocifs/web") == 0 &&
+		   lx->n_masked_paths == 2 && lx->n_readonly_paths == 1 &&
+		   strcmp(lx->mount_label, "label") == 0,
+	   "full: propagation, cgroupsPath, masked/readonly paths, mountLabel");
+}
+
+static void test_full(void)
+{
+	struct oci_config *c = NULL;
+	ocifs_error err = { 0 };
+	char *text = dq(full_json);
+	int r = ocifs_config_parse(text, strlen(text), &c, &err);
+
+	free(text);
+	if (!ok(r == 0 && c, "full config parses")) {
+		printf("# %s\n", err.msg);
+		return;
+	}
+	check_top(c);
+	check_process(c->process);
+	check_mounts(c);
+	check_linux(c);
+	ocifs_config_free(c);
+}
+
+static void expect_raw(const char *text, size_t len, const char *prefix, const char *desc)
+{
+	struct oci_config *c = NULL;
+	ocifs_error err = { 0 };
+	int r = ocifs_config_parse(text, len, &c, &err);
+
+	if (!ok(r == -1 && !c && strncmp(err.msg, prefix, strlen(prefix)) == 0 && one_line(err.msg),
+		"raw: %s", desc))
+		printf("# got: %s\n", err.msg);
+	ocifs_config_free(c);
+}
+
+static void test_raw(void)
+{
+	static const char nul[] = "{\"ociVersion\":\"1.0.0\\u0000\"}";
+	static const char rawnul[] = "{\"ociVersion\":\"1.0\0.0\"}";
+	char *dup = dq("{'ociVersion':'1.0.0','ociVersion':'1.0.0'}");
+	char *ctl = patched("{'process':{'capabilities':{'bounding':['CAP_\\nX']}}}");
+
+	expect_raw("", 0, "config.json: invalid JSON", "empty input");
+	expect_raw("{", 1, "config.json: invalid JSON", "truncated");
+	expect_raw("[]", 2, "config.json: must be a JSON object", "array at top");
+	expect_raw("null", 4, "config.json:", "null at top");
+	expect_raw(dup, strlen(dup), "config.json: invalid JSON", "duplicate key");
+	expect_raw(nul, sizeof(nul) - 1, "config.json: invalid JSON", "NUL byte");
+	expect_raw(rawnul, sizeof(rawnul) - 1, "config.json: invalid JSON", "raw NUL byte");
+	expect_raw("{} trailing", 11, "config.json: invalid JSON", "trailing garbage");
+	expect_raw(ctl, strlen(ctl), "process.capabilities.bounding[0]: unknown capability \"CAP_\\x0aX\"",
+		   "control characters escaped in messages");
+	/* not NUL-terminated: only len bytes are read */
+	char *base = patched("{}");
+	size_t len = strlen(base);
+	char *buf = malloc(len + 5);
+	memcpy(buf, base, len);
+	memcpy(buf + len, "xxxxx", 5);
+	struct oci_config *c = NULL;
+	ocifs_error err = { 0 };
+	ok(ocifs_config_parse(buf, len, &c, &err) == 0, "input need not be NUL-terminated");
+	ocifs_config_free(c);
+	free(buf);
+	free(base);
+	free(dup);
+	free(ctl);
+}
+
+static void test_process_parse(void)
+{
+	struct oci_process *p = NULL;
+	ocifs_error err = { 0 };
+	char *good = dq("{'cwd':'/','args':['ls','-l'],'env':['A=1'],'user':{'uid':5,'gid':6}}");
+	char *bad = dq("{'cwd':'/','args':[]}");
+
+	ok(ocifs_process_parse(good, strlen(good), "", &p, &err) == 0 && p && p->n_args == 2 &&
+		   p->user.uid == 5,
+	   "process file parses");
+	ocifs_process_free(p);
+	p = (void *)1;
+	ok(ocifs_process_parse(bad, strlen(bad), "", &p, &err) == -1 && !p &&
+		   strncmp(err.msg, "args: must be a non-empty array", 31) == 0,
+	   "process file error path has no prefix");
+	ok(ocifs_process_parse(bad, strlen(bad), "process", &p, &err) == -1 &&
+		   strncmp(err.msg, "process.args:", 13) == 0,
+	   "process error path with prefix");
+	ok(ocifs_process_parse("[1]", 3, "", &p, &err) == -1 && err.code == EINVAL,
+	   "process file must be an object");
+	free(good);
+	free(bad);
+}
+
+static void test_names(void)
+{
+	ok(strcmp(ocifs_ns_type_name(OCI_NS_NETWORK), "network") == 0 &&
+		   strcmp(ocifs_ns_type_name(OCI_NS_TIME), "time") == 0 &&
+		   ocifs_ns_type_name(OCI_NS__COUNT) == NULL,
+	   "namespace names");
+	ok(strcmp(ocifs_hook_kind_name(OCI_HOOK_CREATE_CONTAINER), "createContainer") == 0 &&
+		   ocifs_hook_kind_name(OCI_HOOK__COUNT) == NULL,
+	   "hook names");
+	ok(caps_from_name("CAP_SYS_ADMIN") == 21 && caps_from_name("CAP_CHOWN") == 0 &&
+		   caps_from_name("cap_chown") == -1 && caps_from_name("CAP_") == -1 &&
+		   caps_from_name("CAP_NOPE") == -1 && caps_from_name("21") == -1,
+	   "caps_from_name");
+	ok(caps_to_name(21) && strcmp(caps_to_name(21), "CAP_SYS_ADMIN") == 0 &&
+		   caps_to_name(-1) == NULL && caps_to_name(63) == NULL,
+	   "caps_to_name");
+	ok(caps_last_cap() >= 37 && caps_last_cap() < 64, "caps_last_cap is sane (%d)",
+	   caps_last_cap());
+	ok(rlimit_from_name("RLIMIT_NOFILE") == RLIMIT_NOFILE &&
+		   rlimit_from_name("RLIMIT_RTTIME") == RLIMIT_RTTIME &&
+		   rlimit_from_name("NOFILE") == -1,
+	   "rlimit_from_name");
+}
+
+static void test_load(void)
+{
+	char path[] = "/tmp/test_config_XXXXXX";
+	struct oci_config *c = NULL;
+	ocifs_error err = { 0 };
+	char *text = patched("{}");
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		ok(false, "load: temp file");
+		free(text);
+		return;
+	}
+	close(fd);
+	ok(ocifs_config_load(path, &c, &err) == 0 && c && strcmp(c->root_path, "rootfs") == 0,
+	   "ocifs_config_load reads a file");
+	ocifs_config_free(c);
+	unlink(path);
+	ok(ocifs_config_load(path, &c, &err) == -1 && err.code == ENOENT && !c,
+	   "ocifs_config_load: missing file is ENOENT");
+	ocifs_config_free(NULL);
+	free(text);
+}
+
+int main(void)
+{
+	test_full();
+	test_bad_cases();
+	test_good_cases();
+	test_raw();
+	test_process_parse();
+	test_names();
+	test_load();
+	printf("1..%d\n", n_run);
+	return n_failed ? 1 : 0;
+}
