@@ -1,1 +1,869 @@
-/* placeholder: cgroup.c is being written */
+/* Cgroups: host layout detection and the public cgroup_* API (cgroup.h).
+ *
+ * The layout is found on every call (cheap: one statfs and one read of
+ * /proc/self/mountinfo) so that nothing is cached across threads:
+ *   pure v2  /sys/fs/cgroup is cgroup2;
+ *   hybrid   v1 controllers under /sys/fs/cgroup/<name> and cgroup2 at
+ *            /sys/fs/cgroup/unified (this is where cgroup.kill lives);
+ *   pure v1  v1 controllers only.
+ * v1 mounts are deduplicated by device number, so co-mounted controllers
+ * ("cpu,cpuacct" with its cpu and cpuacct symlinks) count once.  The named
+ * hierarchy name=systemd is included, as runc does.  Version-specific work
+ * goes through the drivers of cgroup_internal.h.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cgroup_internal.h"
+#include "util.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+#define DESTROY_WAIT_MS 5000
+#define RMDIR_RETRIES 50
+
+/* ---------- default devices ---------- */
+
+#define WILD (-1)
+const struct oci_device_rule cg_default_device_rules[] = {
+	{ true, 'c', WILD, WILD, "m" },   /* mknod of any char device */
+	{ true, 'b', WILD, WILD, "m" },   /* mknod of any block device */
+	{ true, 'c', 1, 3, "rwm" },       /* /dev/null */
+	{ true, 'c', 1, 5, "rwm" },       /* /dev/zero */
+	{ true, 'c', 1, 7, "rwm" },       /* /dev/full */
+	{ true, 'c', 1, 8, "rwm" },       /* /dev/random */
+	{ true, 'c', 1, 9, "rwm" },       /* /dev/urandom */
+	{ true, 'c', 5, 0, "rwm" },       /* /dev/tty */
+	{ true, 'c', 5, 1, "rwm" },       /* /dev/console */
+	{ true, 'c', 5, 2, "rwm" },       /* /dev/ptmx */
+	{ true, 'c', 136, WILD, "rwm" },  /* /dev/pts/N */
+};
+const size_t cg_n_default_device_rules = ARRAY_SIZE(cg_default_device_rules);
+
+static bool access_subset(const char *a, const char *of)
+{
+	if (!a[0])
+		a = "rwm";
+	for (; *a; a++)
+		if (!strchr(of, *a))
+			return false;
+	return true;
+}
+
+bool cg_device_rules_are_default(const struct oci_config *cfg)
+{
+	if (!cfg || !cfg->has_linux)
+		return true;
+	for (size_t i = 0; i < cfg->lx.n_device_rules; i++) {
+		const struct oci_device_rule *r = &cfg->lx.device_rules[i];
+		char type = r->type ? r->type : 'a';
+		bool covered = false;
+
+		if (!r->allow) {
+			/* only "deny everything" is what the default does */
+			if (type == 'a' && r->major < 0 && r->minor < 0 &&
+			    access_subset("rwm", r->access[0] ? r->access : "rwm"))
+				continue;
+			return false;
+		}
+		for (size_t j = 0; j < cg_n_default_device_rules && !covered; j++) {
+			const struct oci_device_rule *d = &cg_default_device_rules[j];
+			covered = type == d->type &&
+				  (r->major < 0 ? WILD : r->major) == d->major &&
+				  (r->minor < 0 ? WILD : r->minor) == d->minor &&
+				  access_subset(r->access, d->access);
+		}
+		if (!covered)
+			return false;
+	}
+	return true;
+}
+
+/* ---------- small file helpers ---------- */
+
+void cg_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int cg_read(const char *dir, const char *file, char **out, ocifs_error *err)
+{
+	cleanup_free char *p = xasprintf("%s/%s", dir, file);
+	size_t len;
+
+	if (read_file(p, out, &len, err) < 0)
+		return -1;
+	while (len > 0 && ((*out)[len - 1] == '\n' || (*out)[len - 1] == ' '))
+		(*out)[--len] = '\0';
+	return 0;
+}
+
+int cg_write(const char *dir, const char *file, const char *val, ocifs_error *err)
+{
+	cleanup_free char *p = xasprintf("%s/%s", dir, file);
+	cleanup_close int fd = open(p, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(val);
+	ssize_t w;
+
+	if (fd < 0)
+		return ocifs_error_set(err, errno, "open %s", p);
+	do
+		w = write(fd, val, len);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return ocifs_error_set(err, errno, "write \"%s\" to %s", val, p);
+	if ((size_t)w != len)
+		return ocifs_error_set(err, EIO, "write \"%s\" to %s: short write", val, p);
+	return 0;
+}
+
+int cg_collect_pids(const char *dir, bool recursive, pid_t **v, size_t *n,
+		    size_t *cap, ocifs_error *err)
+{
+	cleanup_free char *buf = NULL;
+	DIR *d;
+	struct dirent *de;
+
+	if (cg_read(dir, "cgroup.procs", &buf, err) < 0)
+		return -1;
+	for (char *s = buf, *end; *s; s = end) {
+		long pid = strtol(s, &end, 10);
+		if (end == s) {
+			end = s + 1;
+			continue;
+		}
+		if (pid <= 0)
+			continue;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 16;
+			*v = xrealloc(*v, *cap * sizeof(**v));
+		}
+		(*v)[(*n)++] = (pid_t)pid;
+	}
+	if (!recursive)
+		return 0;
+	d = opendir(dir);
+	if (!d)
+		return ocifs_error_set(err, errno, "opendir %s", dir);
+	while ((de = readdir(d))) {
+		cleanup_free char *sub = NULL;
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		sub = xasprintf("%s/%s", dir, de->d_name);
+		if (cg_collect_pids(sub, true, v, n, cap, err) < 0 && err->code != ENOENT) {
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+/* ---------- layout detection ---------- */
+
+static const char *const v1_controllers[] = {
+	"cpuset", "cpu", "cpuacct", "blkio", "io", "memory", "devices", "freezer",
+	"net_cls", "perf_event", "net_prio", "hugetlb", "pids", "rdma", "misc", "debug",
+};
+
+static bool is_v1_controller(const char *opt)
+{
+	if (strncmp(opt, "name=", 5) == 0)
+		return opt[5] != '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(v1_controllers); i++)
+		if (strcmp(opt, v1_controllers[i]) == 0)
+			return true;
+	return false;
+}
+
+bool cg_hier_has(const struct cg_hier *h, const char *controller)
+{
+	size_t len = strlen(controller);
+
+	for (const char *p = h->controllers; p && *p;) {
+		const char *comma = strchr(p, ',');
+		size_t l = comma ? (size_t)(comma - p) : strlen(p);
+		if (l == len && strncmp(p, controller, len) == 0)
+			return true;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return false;
+}
+
+static void hosts_free(struct cg_hosts *hosts)
+{
+	for (size_t i = 0; i < hosts->n; i++) {
+		free(hosts->v[i].mnt);
+		free(hosts->v[i].controllers);
+	}
+	free(hosts->v);
+	hosts->v = NULL;
+	hosts->n = 0;
+}
+
+static void add_hier(struct cg_hosts *hosts, int version, const char *mnt, char *controllers)
+{
+	struct cg_hier *h;
+
+	hosts->v = xrealloc(hosts->v, (hosts->n + 1) * sizeof(*hosts->v));
+	h = &hosts->v[hosts->n++];
+	h->version = version;
+	h->mnt = xstrdup(mnt);
+	h->controllers = controllers ? controllers : xstrdup("");
+	h->unified_only = false;
+	h->drv = version == 2 ? &cg_driver_v2 : &cg_driver_v1;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+static bool under_cg_root(const char *mnt)
+{
+	size_t l = strlen(CG_ROOT);
+	return strncmp(mnt, CG_ROOT, l) == 0 && (mnt[l] == '\0' || mnt[l] == '/');
+}
+
+/* Reads the cgroup mounts under /sys/fs/cgroup from /proc/self/mountinfo. */
+static int scan_mountinfo(struct cg_hosts *hosts, ocifs_error *err)
+{
+	cleanup_fclose FILE *f = fopen("/proc/self/mountinfo", "re");
+	cleanup_free char *line = NULL;
+	cleanup_free unsigned long *devs = NULL;
+	size_t cap = 0, ndevs = 0;
+
+	if (!f)
+		return ocifs_error_set(err, errno, "open /proc/self/mountinfo");
+	while (getline(&line, &cap, f) > 0) {
+		/* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
+		char *tok[64], *save = NULL, *fstype = NULL, *opts = NULL;
+		char *fields[5];
+		unsigned maj, min;
+		int nt = 0;
+		bool dup = false;
+		char *ctl = NULL;
+		size_t ctl_len = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		for (char *t = strtok_r(line, " ", &save); t && nt < (int)ARRAY_SIZE(tok);
+		     t = strtok_r(NULL, " ", &save))
+			tok[nt++] = t;
+		for (int i = 6; i < nt; i++) {
+			if (strcmp(tok[i], "-") != 0)
+				continue;
+			if (i + 3 < nt) {
+				fstype = tok[i + 1];
+				opts = tok[i + 3];
+			}
+			break;
+		}
+		if (!fstype || !opts)
+			continue;
+		memcpy(fields, tok, sizeof(fields));
+		if (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0)
+			continue;
+		unescape(fields[4]);
+		if (!under_cg_root(fields[4]))
+			continue;
+		if (strcmp(fstype, "cgroup2") == 0) {
+			if (strcmp(fields[4], CG_ROOT) == 0)
+				continue;
+			for (size_t i = 0; i < hosts->n; i++)
+				dup = dup || hosts->v[i].version == 2;
+			if (!dup)
+				add_hier(hosts, 2, fields[4], NULL);
+			continue;
+		}
+		if (sscanf(fields[2], "%u:%u", &maj, &min) != 2)
+			continue;
+		for (size_t i = 0; i < ndevs; i++)
+			dup = dup || devs[i] == makedev(maj, min);
+		if (dup)
+			continue;
+		for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+			if (!is_v1_controller(o))
+				continue;
+			ctl = xrealloc(ctl, ctl_len + strlen(o) + 2);
+			ctl_len += (size_t)sprintf(ctl + ctl_len, "%s%s", ctl_len ? "," : "", o);
+		}
+		if (!ctl)
+			continue;
+		devs = xrealloc(devs, (ndevs + 1) * sizeof(*devs));
+		devs[ndevs++] = makedev(maj, min);
+		add_hier(hosts, 1, fields[4], ctl);
+	}
+	return 0;
+}
+
+static int hosts_load(struct cg_hosts *hosts, ocifs_error *err)
+{
+	struct statfs sfs;
+
+	hosts->v = NULL;
+	hosts->n = 0;
+	if (statfs(CG_ROOT, &sfs) < 0)
+		return ocifs_error_set(err, errno, "statfs %s", CG_ROOT);
+	if ((unsigned long)sfs.f_type == CGROUP2_SUPER_MAGIC) {
+		hosts->layout = CG_LAYOUT_V2;
+		add_hier(hosts, 2, CG_ROOT, NULL);
+		hosts->v[0].unified_only = true;
+		return 0;
+	}
+	if (scan_mountinfo(hosts, err) < 0) {
+		hosts_free(hosts);
+		return -1;
+	}
+	hosts->layout = CG_LAYOUT_V1;
+	for (size_t i = 0; i < hosts->n; i++)
+		if (hosts->v[i].version == 2)
+			hosts->layout = CG_LAYOUT_HYBRID;
+	if (hosts->n == 0)
+		return ocifs_error_set(err, ENOTSUP, "no cgroup hierarchy mounted under %s",
+				       CG_ROOT);
+	return 0;
+}
+
+#define cleanup_hosts _cleanup_(hosts_free)
+
+/* A path we are willing to make or remove: absolute, normalised, not the
+ * hierarchy root, no "." or ".." components. */
+static int check_path(const char *path, ocifs_error *err)
+{
+	if (!path || path[0] != '/')
+		return ocifs_error_set(err, EINVAL, "cgroup %s: not an absolute path",
+				       path ? path : "(null)");
+	if (strlen(path) >= PATH_MAX / 2)
+		return ocifs_error_set(err, ENAMETOOLONG, "cgroup %.64s...", path);
+	if (strcmp(path, "/") == 0)
+		return ocifs_error_set(err, 0, "cgroup /: refusing to use the hierarchy root");
+	for (const char *s = path; *s;) {
+		size_t l;
+		while (*s == '/')
+			s++;
+		l = strcspn(s, "/");
+		if ((l == 1 && s[0] == '.') || (l == 2 && s[0] == '.' && s[1] == '.') ||
+		    (l == 0 && *s))
+			return ocifs_error_set(err, 0, "cgroup %s: \".\" or \"..\" in path", path);
+		s += l;
+	}
+	return 0;
+}
+
+static char *hier_dir(const struct cg_hier *h, const char *path)
+{
+	return xasprintf("%s%s", h->mnt, path);
+}
+
+static bool dir_exists(const char *dir)
+{
+	struct stat st;
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* ---------- create ---------- */
+
+/* mkdir every level of path in h, calling init_level on each, top-down.
+ * *made = length of the path prefix that existed before (levels below it
+ * are ours to remove on failure), or strlen(path) when nothing was made. */
+static int make_levels(const struct cg_hier *h, const char *path, size_t *made,
+		       ocifs_error *err)
+{
+	size_t plen = strlen(path);
+
+	*made = plen;
+	for (int attempt = 0;; attempt++) {
+		cleanup_free char *dir = hier_dir(h, path);
+		size_t base = strlen(h->mnt);
+		int rc = 0;
+
+		for (size_t i = 1, start = 0; i <= plen && rc == 0; i++) {
+			if (path[i] != '/' && path[i] != '\0')
+				continue;
+			dir[base + i] = '\0';
+			if (mkdir(dir, 0755) == 0) {
+				if (*made == plen)
+					*made = start; /* path[0..start) existed */
+			} else if (errno == ENOENT && attempt < 5) {
+				/* a concurrent destroy removed an empty ancestor */
+				rc = 1;
+				break;
+			} else if (errno != EEXIST) {
+				rc = ocifs_error_set(err, errno, "mkdir %s", dir);
+				break;
+			}
+			if (h->drv->init_level && h->drv->init_level(h, dir, err) < 0)
+				rc = -1;
+			dir[base + i] = path[i];
+			start = i;
+		}
+		if (rc <= 0)
+			return rc;
+		*made = plen;
+	}
+}
+
+/* Removes path's levels deeper than `made` (see make_levels). */
+static void unmake_levels(const struct cg_hier *h, const char *path, size_t made)
+{
+	cleanup_free char *dir = hier_dir(h, path);
+	size_t base = strlen(h->mnt);
+	size_t end = strlen(path);
+
+	while (end > made) {
+		dir[base + end] = '\0';
+		rmdir(dir);
+		while (end > 0 && path[end - 1] != '/')
+			end--;
+		if (end > 0)
+			end--;
+	}
+}
+
+static int write_pid(const struct cg_hier *h, const char *path, pid_t pid, ocifs_error *err)
+{
+	cleanup_free char *dir = hier_dir(h, path);
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	return cg_write(dir, "cgroup.procs", buf, err);
+}
+
+/* The cgroup of pid in hierarchy h, from /proc/PID/cgroup (caller frees). */
+static char *proc_cgroup_of(pid_t pid, const struct cg_hier *h)
+{
+	char p[64];
+	cleanup_fclose FILE *f = NULL;
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+
+	snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)pid);
+	f = fopen(p, "re");
+	if (!f)
+		return NULL;
+	while (getline(&line, &cap, f) > 0) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		bool match;
+
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		line[strcspn(c2 + 1, "\n") + (size_t)(c2 + 1 - line)] = '\0';
+		if (h->version == 2) {
+			match = strncmp(line, "0:", 2) == 0 && c1[1] == '\0';
+		} else {
+			/* same set of controllers */
+			size_t n = 0;
+			match = c1[1] != '\0';
+			for (char *save = NULL, *o = strtok_r(c1 + 1, ",", &save); o && match;
+			     o = strtok_r(NULL, ",", &save), n++)
+				match = cg_hier_has(h, o);
+			if (match) {
+				size_t m = 1;
+				for (const char *s = h->controllers; *s; s++)
+					m += *s == ',';
+				match = m == n;
+			}
+		}
+		if (match)
+			return xstrdup(c2 + 1);
+	}
+	return NULL;
+}
+
+int cgroup_create(const char *path, const struct oci_config *cfg, pid_t pid,
+		  ocifs_error *err)
+{
+	cleanup_hosts struct cg_hosts hosts = { 0 };
+	cleanup_free size_t *made = NULL;
+	cleanup_free char **orig = NULL;
+	size_t done = 0, entered = 0;
+	int rc = 0;
+
+	if (check_path(path, err) < 0 || hosts_load(&hosts, err) < 0)
+		return -1;
+	made = xcalloc(hosts.n, sizeof(*made));
+	orig = xcalloc(hosts.n, sizeof(*orig));
+
+	for (; done < hosts.n; done++) {
+		const struct cg_hier *h = &hosts.v[done];
+		cleanup_free char *dir = hier_dir(h, path);
+
+		if (make_levels(h, path, &made[done], err) < 0) {
+			done++; /* it may have made some levels */
+			rc = -1;
+			break;
+		}
+		if (h->drv->apply && h->drv->apply(h, dir, cfg, err) < 0) {
+			done++; /* undo this one too */
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && pid > 0) {
+		for (size_t i = 0; i < hosts.n; i++)
+			orig[i] = proc_cgroup_of(pid, &hosts.v[i]);
+		for (; entered < hosts.n; entered++) {
+			if (write_pid(&hosts.v[entered], path, pid, err) < 0) {
+				rc = -1;
+				break;
+			}
+		}
+		/* undo: put pid back where it was, so our dirs can go */
+		for (size_t i = 0; rc < 0 && i < entered; i++) {
+			ocifs_error ignored;
+			if (orig[i] && orig[i][0] == '/')
+				write_pid(&hosts.v[i], orig[i], pid, &ignored);
+		}
+	}
+	if (rc < 0)
+		for (size_t i = done; i-- > 0;)
+			unmake_levels(&hosts.v[i], path, made[i]);
+	for (size_t i = 0; i < hosts.n; i++)
+		free(orig[i]);
+	if (rc < 0)
+		return ocifs_error_prefix(err, "cgroup %s", path);
+	return 0;
+}
+
+int cgroup_enter(const char *path, pid_t pid, ocifs_error *err)
+{
+	cleanup_hosts struct cg_hosts hosts = { 0 };
+
+	if (check_path(path, err) < 0 || hosts_load(&hosts, err) < 0)
+		return -1;
+	for (size_t i = 0; i < hosts.n; i++)
+		if (write_pid(&hosts.v[i], path, pid, err) < 0)
+			return ocifs_error_prefix(err, "cgroup %s", path);
+	return 0;
+}
+
+/* ---------- processes and signals ---------- */
+
+/* The hierarchy to read processes from: cgroup2, else pids, devices,
+ * memory, else any; only hierarchies where the cgroup exists. */
+static const struct cg_hier *best_hier(const struct cg_hosts *hosts, const char *path)
+{
+	static const char *const pref[] = { "pids", "devices", "memory", "freezer" };
+	const struct cg_hier *best = NULL;
+	int best_rank = 100;
+
+	for (size_t i = 0; i < hosts->n; i++) {
+		const struct cg_hier *h = &hosts->v[i];
+		cleanup_free char *dir = hier_dir(h, path);
+		int rank = 50;
+
+		if (h->version == 2)
+			rank = 0;
+		for (size_t j = 0; rank == 50 && j < ARRAY_SIZE(pref); j++)
+			if (cg_hier_has(h, pref[j]))
+				rank = (int)j + 1;
+		if (rank < best_rank && dir_exists(dir)) {
+			best = h;
+			best_rank = rank;
+		}
+	}
+	return best;
+}
+
+static int pids_in(const struct cg_hosts *hosts, const char *path, pid_t **pids,
+		   size_t *n, ocifs_error *err)
+{
+	const struct cg_hier *h = best_hier(hosts, path);
+	cleanup_free char *dir = NULL;
+	size_t cap = 0;
+
+	*pids = NULL;
+	*n = 0;
+	if (!h)
+		return 0; /* no such cgroup: no processes */
+	dir = hier_dir(h, path);
+	if (cg_collect_pids(dir, true, pids, n, &cap, err) < 0) {
+		if (err->code == ENOENT)
+			return 0; /* removed meanwhile */
+		free(*pids);
+		*pids = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int cgroup_pids(const char *path, pid_t **pids, size_t *n, ocifs_error *err)
+{
+	cleanup_hosts struct cg_hosts hosts = { 0 };
+
+	*pids = NULL;
+	*n = 0;
+	if (check_path(path, err) < 0 || hosts_load(&hosts, err) < 0)
+		return -1;
+	if (pids_in(&hosts, path, pids, n, err) < 0)
+		return ocifs_error_prefix(err, "cgroup %s", path);
+	return 0;
+}
+
+static int signal_pids(const struct cg_hosts *hosts, const char *path, int sig,
+		       ocifs_error *err)
+{
+	cleanup_free pid_t *pids = NULL;
+	size_t n;
+
+	if (pids_in(hosts, path, &pids, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (kill(pids[i], sig) < 0 && errno != ESRCH)
+			return ocifs_error_set(err, errno, "kill %d", (int)pids[i]);
+	return 0;
+}
+
+/* Freezes with the first hierarchy that has a freezer, v1 first.  Returns
+ * 1 done, 0 no freezer anywhere, -1 error. */
+static int freeze_any(const struct cg_hosts *hosts, const char *path, ocifs_error *err)
+{
+	for (int pass = 1; pass <= 2; pass++) {
+		for (size_t i = 0; i < hosts->n; i++) {
+			const struct cg_hier *h = &hosts->v[i];
+			cleanup_free char *dir = hier_dir(h, path);
+			int r;
+
+			if (h->version != pass || !dir_exists(dir))
+				continue;
+			r = h->drv->freeze(h, dir, true, err);
+			if (r != 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Thaws every freezer that holds the cgroup frozen. */
+static int thaw_all(const struct cg_hosts *hosts, const char *path, ocifs_error *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < hosts->n; i++) {
+		const struct cg_hier *h = &hosts->v[i];
+		cleanup_free char *dir = hier_dir(h, path);
+
+		if (!dir_exists(dir) || h->drv->is_frozen(h, dir) <= 0)
+			continue;
+		if (h->drv->freeze(h, dir, false, err) < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+static int signal_all(const struct cg_hosts *hosts, const char *path, int sig,
+		      ocifs_error *err)
+{
+	int frozen, rc;
+
+	if (sig != SIGKILL)
+		return signal_pids(hosts, path, sig, err);
+
+	for (size_t i = 0; i < hosts->n; i++) {
+		const struct cg_hier *h = &hosts->v[i];
+		cleanup_free char *dir = hier_dir(h, path);
+		int r;
+
+		if (!h->drv->kill || !dir_exists(dir))
+			continue;
+		r = h->drv->kill(h, dir, err);
+		if (r < 0)
+			return -1;
+		if (r > 0) /* killed; a v1 freezer would keep them from dying */
+			return thaw_all(hosts, path, err);
+	}
+	/* No cgroup.kill: freeze so nothing forks or exits under us. */
+	frozen = freeze_any(hosts, path, err);
+	if (frozen < 0)
+		return -1;
+	rc = signal_pids(hosts, path, SIGKILL, err);
+	if (thaw_all(hosts, path, rc < 0 ? &(ocifs_error){ 0 } : err) < 0)
+		rc = -1;
+	return rc;
+}
+
+int cgroup_signal_all(const char *path, int sig, ocifs_error *err)
+{
+	cleanup_hosts struct cg_hosts hosts = { 0 };
+
+	if (check_path(path, err) < 0 || hosts_load(&hosts, err) < 0)
+		return -1;
+	if (signal_all(&hosts, path, sig, err) < 0)
+		return ocifs_error_prefix(err, "cgroup %s", path);
+	return 0;
+}
+
+int cgroup_freeze(const char *path, bool frozen, ocifs_error *err)
+{
+	cleanup_hosts struct cg_hosts hosts = { 0 };
+	int r;
+
+	if (check_path(path, err) < 0 || hosts_load(&hosts, err) < 0)
+		return -1;
+	if (!frozen)
+		r = thaw_all(&hosts, path, err);
+	else if ((r = freeze_any(&hosts, path, err)) == 0)
+		r = ocifs_error_set(err, ENOTSUP, "no freezer for this cgroup");
+	if (r < 0)
+		return ocifs_error_prefix(err, "cgroup %s", path);
+	return 0;
+}
+
+bool cgroup_is_frozen(const char *path)
+{
+	cleanup_hosts struct cg_hosts hosts = { 0 };
+	ocifs_error err;
+
+	if (check_path(path, &err) < 0 || hosts_load(&hosts, &err) < 0)
+		return false;
+	for (size_t i = 0; i < hosts.n; i++) {
+		const struct cg_hier *h = &hosts.v[i];
+		cleanup_free char *dir = hier_dir(h, path);
+
+		if (h->drv->is_frozen(h, dir) == 1)
+			return true;
+	}
+	return false;
+}
+
+/* ---------- destroy ---------- */
+
+static int populated(const struct cg_hosts *hosts, const char *path, ocifs_error *err)
+{
+	for (size_t i = 0; i < hosts->n; i++) {
+		const struct cg_hier *h = &hosts->v[i];
+		cleanup_free char *dir = hier_dir(h, path);
+		int r = h->drv->populated(h, dir, err);
+
+		if (r < 0 && err->code == ENOENT)
+			continue;
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int rmdir_retry(const char *dir, ocifs_error *err)
+{
+	for (int i = 0;; i++) {
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY || i >= RMDIR_RETRIES)
+			return ocifs_error_set(err, errno, "rmdir %s", dir);
+		cg_sleep_ms(i < 10 ? 2 : 20);
+	}
+}
+
+/* rmdir dir and every cgroup below it, deepest first. */
+static int rm_tree(const char *dir, ocifs_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : ocifs_error_set(err, errno, "opendir %s", dir);
+	while (rc == 0 && (de = readdir(d))) {
+		cleanup_free char *sub = NULL;
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		sub = xasprintf("%s/%s", dir, de->d_name);
+		rc = rm_tree(sub, err);
+	}
+	closedir(d);
+	return rc < 0 ? -1 : rmdir_retry(dir, err);
+}
+
+int cgroup_destroy(const char *path, ocifs_error *err)
+{
+	cleanup_hosts struct cg_hosts hosts = { 0 };
+	long long deadline, next_kill;
+	bool any = false;
+	int rc = 0;
+
+	if (check_path(path, err) < 0 || hosts_load(&hosts, err) < 0)
+		return -1;
+	for (size_t i = 0; i < hosts.n && !any; i++) {
+		cleanup_free char *dir = hier_dir(&hosts.v[i], path);
+		any = dir_exists(dir);
+	}
+	if (!any)
+		return 0;
+
+	if (signal_all(&hosts, path, SIGKILL, err) < 0)
+		return ocifs_error_prefix(err, "cgroup %s", path);
+	deadline = now_ms() + DESTROY_WAIT_MS;
+	next_kill = now_ms() + 500;
+	for (long ms = 1;; ms = ms < 32 ? ms * 2 : ms) {
+		int r = populated(&hosts, path, err);
+		if (r < 0)
+			return ocifs_error_prefix(err, "cgroup %s", path);
+		if (r == 0)
+			break;
+		if (now_ms() >= deadline)
+			return ocifs_error_set(err, EBUSY, "cgroup %s: still has processes after %d s",
+					       path, DESTROY_WAIT_MS / 1000);
+		if (now_ms() >= next_kill) { /* something forked in between */
+			ocifs_error ignored;
+			signal_all(&hosts, path, SIGKILL, &ignored);
+			next_kill = now_ms() + 500;
+		}
+		cg_sleep_ms(ms);
+	}
+
+	for (size_t i = hosts.n; i-- > 0;) {
+		const struct cg_hier *h = &hosts.v[i];
+		cleanup_free char *dir = hier_dir(h, path);
+		size_t base = strlen(h->mnt);
+
+		if (rm_tree(dir, err) < 0) {
+			rc = -1;
+			continue;
+		}
+		/* Empty ancestors go too, up to (not including) the hierarchy
+		 * root; the first one still in use (ENOTEMPTY, EBUSY) stops it. */
+		for (char *slash = strrchr(dir + base, '/'); slash && slash > dir + base;
+		     slash = strrchr(dir + base, '/')) {
+			*slash = '\0';
+			if (rmdir(dir) < 0)
+				break;
+		}
+	}
+	if (rc < 0)
+		return ocifs_error_prefix(err, "cgroup %s", path);
+	return 0;
+}

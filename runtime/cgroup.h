@@ -40,6 +40,10 @@ int cgroup_signal_all(const char *path, int sig, ocifs_error *err);
  * under /ocifs.  A missing cgroup is not an error. */
 int cgroup_destroy(const char *path, ocifs_error *err);
 
+/* Freezes (pause) or thaws (resume) every process of the cgroup and waits
+ * for the state to settle. */
+int cgroup_freeze(const char *path, bool frozen, ocifs_error *err);
+
 /* True while the cgroup is frozen (paused). */
 bool cgroup_is_frozen(const char *path);
 
