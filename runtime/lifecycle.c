@@ -247,6 +247,8 @@ int ocifs_stop(const char *root, const char *id, int grace_ms, ocifs_error *err)
 				ocifs_status_name(l.status));
 		goto out;
 	}
+	if (l.status == OCIFS_PAUSED && cgroup_freeze(l.rec.cgroup, false, err) < 0)
+		goto out;
 	if (signal_init(&l.rec, SIGTERM, err) < 0)
 		goto out;
 	wait_init_gone(&l.rec, grace_ms);
@@ -254,6 +256,35 @@ int ocifs_stop(const char *root, const char *id, int grace_ms, ocifs_error *err)
 out:
 	unlock_container(&l);
 	return ret;
+}
+
+static int set_frozen(const char *root, const char *id, bool frozen, ocifs_error *err)
+{
+	enum ocifs_status want = frozen ? OCIFS_RUNNING : OCIFS_PAUSED;
+	struct locked l;
+	int ret = -1;
+
+	if (lock_container(root, id, &l, err) < 0)
+		return -1;
+	if (l.status != want)
+		ocifs_error_set(err, EBUSY, "container is %s, not %s",
+				ocifs_status_name(l.status), ocifs_status_name(want));
+	else if (!l.rec.cgroup)
+		ocifs_error_set(err, EINVAL, "container has no cgroup to freeze");
+	else
+		ret = cgroup_freeze(l.rec.cgroup, frozen, err);
+	unlock_container(&l);
+	return ret;
+}
+
+int ocifs_pause(const char *root, const char *id, ocifs_error *err)
+{
+	return set_frozen(root, id, true, err);
+}
+
+int ocifs_resume(const char *root, const char *id, ocifs_error *err)
+{
+	return set_frozen(root, id, false, err);
 }
 
 int ocifs_ps(const char *root, const char *id, pid_t **pids, size_t *n, ocifs_error *err)

@@ -90,6 +90,10 @@ int ocifs_delete(const char *root, const char *id, bool force, ocifs_error *err)
 /* SIGTERM, wait up to grace_ms, SIGKILL every process, delete. */
 int ocifs_stop(const char *root, const char *id, int grace_ms, ocifs_error *err);
 
+/* Freezes / thaws every process of a running / paused container. */
+int ocifs_pause(const char *root, const char *id, ocifs_error *err);
+int ocifs_resume(const char *root, const char *id, ocifs_error *err);
+
 /* Ids of every container in the root, sorted; caller frees each and the array. */
 int ocifs_list(const char *root, char ***ids, size_t *n, ocifs_error *err);
 void ocifs_list_free(char **ids, size_t n);

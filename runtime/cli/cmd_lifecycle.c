@@ -414,7 +414,7 @@ int cmd_stop(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-/* ---- not supported yet: pause, resume, events, update ---- */
+/* ---- pause, resume; not supported yet: events, update ---- */
 
 static int not_supported(struct cli_ctx *ctx, const char *id)
 {
@@ -434,12 +434,27 @@ int cmd_pause(struct cli_ctx *ctx, int argc, char **argv)
 	bool helped;
 	int rc = parse_id_only(ctx, argc, argv, &id, &helped);
 
-	return rc || helped ? rc : not_supported(ctx, id);
+	ocifs_error err = { 0 };
+
+	if (rc || helped)
+		return rc;
+	if (ocifs_pause(ctx->root, id, &err) < 0)
+		return cli_fail_err("pause", id, &err);
+	return 0;
 }
 
 int cmd_resume(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cmd_pause(ctx, argc, argv);
+	const char *id;
+	bool helped;
+	int rc = parse_id_only(ctx, argc, argv, &id, &helped);
+	ocifs_error err = { 0 };
+
+	if (rc || helped)
+		return rc;
+	if (ocifs_resume(ctx->root, id, &err) < 0)
+		return cli_fail_err("resume", id, &err);
+	return 0;
 }
 
 int cmd_events(struct cli_ctx *ctx, int argc, char **argv)
