@@ -248,8 +248,11 @@ out:
 	return ret;
 }
 
+/* A create that failed once the init existed: the container is destroyed
+ * and, as runtime.md asks after a failed hook, the poststop hooks run. */
 static void undo_spawn(struct create_run *r)
 {
+	cleanup_free char *state = NULL;
 	ocifs_error ignored;
 
 	if (r->pid > 0) {
@@ -259,6 +262,8 @@ static void undo_spawn(struct create_run *r)
 	}
 	if (r->rec.cgroup)
 		cgroup_destroy(r->rec.cgroup, &ignored);
+	state = hook_state_json(r->o->id, "stopped", 0, r->bundle, r->cfg);
+	hooks_run(&r->cfg->hooks[OCI_HOOK_POSTSTOP], "poststop", state, false, &ignored);
 }
 
 static int spawn_and_build(struct create_run *r, int dirfd, ocifs_error *err)

@@ -89,6 +89,8 @@ static bool wait_init_gone(const struct state_rec *r, long timeout_ms)
 	}
 }
 
+static int destroy_locked(const char *root, struct locked *l, bool force, ocifs_error *err);
+
 static int start_handshake(const char *root, const struct state_rec *r,
 			   const char *state, ocifs_error *err)
 {
@@ -143,7 +145,11 @@ int ocifs_start(const char *root, const char *id, ocifs_error *err)
 		goto out;
 	state = hook_state_json(id, "created", l.rec.pid, l.rec.bundle, cfg);
 	if (start_handshake(root, &l.rec, state, err) < 0) {
-		signal_init(&l.rec, SIGKILL, &(ocifs_error){ 0 });
+		/* runtime.md: a failed startContainer hook (or exec) stops the
+		 * container, which is then destroyed and the poststop hooks run */
+		ocifs_error ignored;
+		l.status = OCIFS_STOPPED;
+		destroy_locked(root, &l, true, &ignored);
 		goto out;
 	}
 	{

@@ -91,6 +91,7 @@ static void test_round_trip(const char *root)
 	ok(state_status(&back) == OCIFS_CREATING, "creator alive: creating");
 	ok(ocifs_list(root, &ids, &n, &err) == 0 && n == 1 && !strcmp(ids[0], "c1"), "list");
 	ocifs_list_free(ids, n);
+	state_rec_clear(&back);
 	ok(state_read(root, "nope", &back, &err) < 0 && err.code == ENOENT, "missing id: ENOENT");
 	ok(state_remove(root, "c1", &err) == 0, "remove");
 	ok(ocifs_list(root, &ids, &n, &err) == 0 && n == 0, "list empty after remove");
