@@ -117,6 +117,14 @@ int cli_wait_status(int st);
  * When is_init, a lost child falls back to the container's state. */
 int cli_supervise(struct cli_ctx *ctx, const char *id, pid_t pid, bool is_init);
 
+/* Foreground terminals: pair[1] goes to the engine as console_socket_fd;
+ * cli_supervise_tty proxies stdio to the pty master if one arrived on
+ * pair[0], else behaves as cli_supervise. */
+int cli_console_pair(int pair[2]);
+void cli_console_close(int pair[2]);
+int cli_supervise_tty(struct cli_ctx *ctx, const char *id, pid_t pid, bool is_init,
+		      int pair[2]);
+
 /* ---- cmd_lifecycle.c ---- */
 
 int cmd_create(struct cli_ctx *ctx, int argc, char **argv);

@@ -25,9 +25,11 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "terminal.h"
 #include "ocifs/config.h"
 #include "ocifs/engine.h"
 #include "util.h"
@@ -390,6 +392,7 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct cli_opts o;
 	struct oci_process *p = NULL;
 	struct ocifs_exec_opts eo;
+	int console[2] = { -1, -1 };
 	ocifs_error err = { 0 };
 	const char *id = NULL;
 	pid_t pid = 0;
@@ -451,18 +454,70 @@ int cmd_exec(struct cli_ctx *ctx, int argc, char **argv)
 	/* Re-parented descendants of the exec'd process come back to us. */
 	if (!a.detach && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		cli_debug("exec %s: prctl(PR_SET_CHILD_SUBREAPER): %s", id, strerror(errno));
+	if (p->terminal && !a.console_socket && cli_console_pair(console) < 0) {
+		rc = cli_fail("exec", id, "socketpair: %s", strerror(errno));
+		goto out;
+	}
+	eo.console_socket_fd = console[1];
 	if (ocifs_exec(ctx->root, id, &eo, &pid, &err) < 0) {
 		rc = cli_fail_err("exec", id, &err);
 		goto out;
 	}
 	cli_debug("exec %s: pid %d", id, (int)pid);
 	if (!a.detach)
-		rc = cli_supervise(ctx, id, pid, false);
+		rc = cli_supervise_tty(ctx, id, pid, false, console);
 
 out:
+	cli_console_close(console);
 	if (p)
 		ocifs_process_free(p);
 	exec_args_free(&a);
 	cli_opts_end(&o);
 	return rc;
+}
+
+/* ---- a terminal in the foreground (run, exec --tty without a socket) ----
+ * The engine sends the pty master over one end of a socketpair, as it would
+ * over --console-socket; ocirun keeps the other end and proxies its own
+ * stdio to the master until the process exits. */
+
+int cli_console_pair(int pair[2])
+{
+	return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair);
+}
+
+void cli_console_close(int pair[2])
+{
+	for (int i = 0; i < 2; i++) {
+		if (pair[i] >= 0)
+			close(pair[i]);
+		pair[i] = -1;
+	}
+}
+
+int cli_supervise_tty(struct cli_ctx *ctx, const char *id, pid_t pid, bool is_init,
+		      int pair[2])
+{
+	struct pollfd pfd = { .fd = pair[0], .events = POLLIN };
+	ocifs_error err = { 0 };
+	int master, st = 0;
+
+	if (pair[0] < 0)
+		return cli_supervise(ctx, id, pid, is_init);
+	close(pair[1]);
+	pair[1] = -1;
+	/* the master was sent before create/exec returned, if there is one */
+	if (poll(&pfd, 1, 0) <= 0)
+		return cli_supervise(ctx, id, pid, is_init);
+	master = terminal_recv_fd(pair[0], &err);
+	if (master < 0) {
+		cli_fail_err(ctx->cmd->name, id, &err);
+		return cli_supervise(ctx, id, pid, is_init);
+	}
+	if (terminal_proxy(master, pid, &st, &err) < 0) {
+		close(master);
+		return cli_fail_err(ctx->cmd->name, id, &err);
+	}
+	close(master);
+	return cli_wait_status(st);
 }

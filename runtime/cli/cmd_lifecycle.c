@@ -221,6 +221,7 @@ int cmd_create(struct cli_ctx *ctx, int argc, char **argv)
 
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 {
+	int console[2] = { -1, -1 };
 	struct create_args a;
 	ocifs_error err = { 0 };
 	pid_t pid = 0;
@@ -231,8 +232,15 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (!a.detach && !a.no_subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		return cli_fail("run", a.o.id, "prctl(PR_SET_CHILD_SUBREAPER): %s",
 				strerror(errno));
-	if (ocifs_create(ctx->root, &a.o, &pid, &err) < 0)
+	if (!a.detach && !a.o.console_socket) {
+		if (cli_console_pair(console) < 0)
+			return cli_fail("run", a.o.id, "socketpair: %s", strerror(errno));
+		a.o.console_socket_fd = console[1];
+	}
+	if (ocifs_create(ctx->root, &a.o, &pid, &err) < 0) {
+		cli_console_close(console);
 		return cli_fail_err("run", a.o.id, &err);
+	}
 	cli_debug("run %s: init pid %d", a.o.id, (int)pid);
 
 	if (ocifs_start(ctx->root, a.o.id, &err) < 0) {
@@ -240,12 +248,14 @@ int cmd_run(struct cli_ctx *ctx, int argc, char **argv)
 		cli_fail_err("run", a.o.id, &err);
 		if (ocifs_delete(ctx->root, a.o.id, true, &derr) < 0)
 			cli_debug("run %s: delete after failed start: %s", a.o.id, derr.msg);
+		cli_console_close(console);
 		return 1;
 	}
 	if (a.detach)
 		return 0;
 
-	rc = cli_supervise(ctx, a.o.id, pid, true);
+	rc = cli_supervise_tty(ctx, a.o.id, pid, true, console);
+	cli_console_close(console);
 	if (!a.keep && ocifs_delete(ctx->root, a.o.id, true, &err) < 0)
 		cli_fail_err("delete", a.o.id, &err); /* reported; the status stands */
 	return rc;
