@@ -498,16 +498,17 @@ void cli_console_close(int pair[2])
 int cli_supervise_tty(struct cli_ctx *ctx, const char *id, pid_t pid, bool is_init,
 		      int pair[2])
 {
-	struct pollfd pfd = { .fd = pair[0], .events = POLLIN };
 	ocifs_error err = { 0 };
 	int master, st = 0;
+	char peek;
 
 	if (pair[0] < 0)
 		return cli_supervise(ctx, id, pid, is_init);
 	close(pair[1]);
 	pair[1] = -1;
-	/* the master was sent before create/exec returned, if there is one */
-	if (poll(&pfd, 1, 0) <= 0)
+	/* the master was sent before create/exec returned, if there is one;
+	 * without a terminal the socket just reads EOF */
+	if (recv(pair[0], &peek, 1, MSG_PEEK | MSG_DONTWAIT) <= 0)
 		return cli_supervise(ctx, id, pid, is_init);
 	master = terminal_recv_fd(pair[0], &err);
 	if (master < 0) {
