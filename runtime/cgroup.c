@@ -558,6 +558,47 @@ int cgroup_create(const char *path, const struct oci_config *cfg, pid_t pid,
 	return 0;
 }
 
+int cgroup_join_self_v1(const char *path, ocifs_error *err)
+{
+	cleanup_hosts struct cg_hosts hosts = { 0 };
+
+	if (check_path(path, err) < 0 || hosts_load(&hosts, err) < 0)
+		return -1;
+	for (size_t i = 0; i < hosts.n; i++) {
+		cleanup_free char *dir = NULL;
+
+		if (hosts.v[i].version != 1)
+			continue;
+		dir = hier_dir(&hosts.v[i], path);
+		/* "0" = the writer itself; a single thread moving itself skips
+		 * the global threadgroup lock (cgroup_procs_write_start) */
+		if (cg_write(dir, "tasks", "0", err) < 0)
+			return ocifs_error_prefix(err, "cgroup %s", path);
+	}
+	return 0;
+}
+
+int cgroup_open_unified(const char *path, ocifs_error *err)
+{
+	cleanup_hosts struct cg_hosts hosts = { 0 };
+
+	if (check_path(path, err) < 0 || hosts_load(&hosts, err) < 0)
+		return -1;
+	for (size_t i = 0; i < hosts.n; i++) {
+		cleanup_free char *dir = NULL;
+		int fd;
+
+		if (hosts.v[i].version != 2)
+			continue;
+		dir = hier_dir(&hosts.v[i], path);
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return ocifs_error_set(err, errno, "cgroup %s: open %s", path, dir);
+		return fd;
+	}
+	return ocifs_error_set(err, ENOENT, "cgroup %s: the host has no cgroup2 tree", path);
+}
+
 int cgroup_enter(const char *path, pid_t pid, ocifs_error *err)
 {
 	cleanup_hosts struct cg_hosts hosts = { 0 };

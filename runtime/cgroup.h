@@ -20,10 +20,23 @@
  * absolute, or "/ocifs/<id>". */
 char *cgroup_path_for(const struct oci_config *cfg, const char *id);
 
-/* mkdir the cgroup in every hierarchy, apply device rules, move pid in.
+/* mkdir the cgroup in every hierarchy, apply device rules, move pid in
+ * (pid 0: make and configure only).
  * Fails (and removes what it made) if the cgroup cannot be set up. */
 int cgroup_create(const char *path, const struct oci_config *cfg, pid_t pid,
 		  ocifs_error *err);
+
+/* Fast entry for a new process (the kernel's cgroup_threadgroup_rwsem,
+ * taken by every migration of a whole process, costs an RCU grace period,
+ * 10-20 ms here; see docs/DESIGN.md):
+ *   cgroup_open_unified  fd of the container's cgroup in the cgroup2 tree,
+ *                        for clone3(CLONE_INTO_CGROUP); -1 with code ENOENT
+ *                        when the host has no cgroup2 tree;
+ *   cgroup_join_self_v1  the calling single-threaded process moves itself
+ *                        into the cgroup of every v1 hierarchy ("0" written
+ *                        to `tasks`, which skips that lock). */
+int cgroup_open_unified(const char *path, ocifs_error *err);
+int cgroup_join_self_v1(const char *path, ocifs_error *err);
 
 /* Moves pid into the existing cgroup in every hierarchy (exec). */
 int cgroup_enter(const char *path, pid_t pid, ocifs_error *err);

@@ -35,6 +35,8 @@ struct init_ctx {
 	int console_fd;     /* console socket, -1 = none */
 	int stdio[3];
 	int preserve_fds;
+	const char *self_cgroup;  /* join the v1 hierarchies of this cgroup
+				     itself (see cgroup.h), NULL = done by the runtime */
 	bool no_pivot;
 	bool no_new_keyring;
 	const char *state_json;  /* "creating" state for the createContainer hooks */

@@ -185,6 +185,7 @@ __attribute__((noreturn)) static void run_init(struct create_run *r)
 		.cfg = r->cfg, .bundle = r->bundle, .rootfs = r->rootfs, .id = r->o->id,
 		.plan = &r->plan, .sync_fd = r->sv[1], .listen_fd = r->listen_fd,
 		.console_fd = r->console_fd, .preserve_fds = r->o->preserve_fds,
+		.self_cgroup = r->plan.new_user ? NULL : r->rec.cgroup,
 		.no_pivot = r->o->no_pivot, .no_new_keyring = r->o->no_new_keyring,
 	};
 
@@ -207,6 +208,33 @@ static int set_oom_score(pid_t pid, const struct oci_config *cfg, ocifs_error *e
 	return 0;
 }
 
+/* Before the init exists: make and configure the cgroup, and open its
+ * cgroup2 directory so the init is born there.  With a new user namespace
+ * the init cannot write the host's cgroup files, so the runtime moves it
+ * (slow path) in enter_cgroup. */
+static int prepare_cgroup(struct create_run *r, ocifs_error *err)
+{
+	ocifs_error none;
+
+	r->rec.cgroup = cgroup_path_for(r->cfg, r->o->id);
+	if (r->plan.new_user)
+		return 0;
+	if (cgroup_create(r->rec.cgroup, r->cfg, 0, err) < 0)
+		return -1;
+	r->plan.cgroup_fd = cgroup_open_unified(r->rec.cgroup, &none);
+	return 0;
+}
+
+/* After the clone: whatever prepare_cgroup could not arrange. */
+static int enter_cgroup(struct create_run *r, ocifs_error *err)
+{
+	if (r->plan.new_user)
+		return cgroup_create(r->rec.cgroup, r->cfg, r->pid, err);
+	if (r->plan.cgroup_fd >= 0 && !r->plan.cloned_into_cgroup)
+		return cgroup_enter(r->rec.cgroup, r->pid, err);
+	return 0;
+}
+
 /* Runs the runtime's half of the create protocol once the init exists. */
 static int drive_init(struct create_run *r, ocifs_error *err)
 {
@@ -219,8 +247,7 @@ static int drive_init(struct create_run *r, ocifs_error *err)
 		goto out;
 	if (set_oom_score(r->pid, r->cfg, err) < 0)
 		goto out;
-	r->rec.cgroup = cgroup_path_for(r->cfg, r->o->id);
-	if (cgroup_create(r->rec.cgroup, r->cfg, r->pid, err) < 0)
+	if (enter_cgroup(r, err) < 0)
 		goto out;
 	r->rec.pid = r->pid;
 	r->rec.start_time = proc_start_time(r->pid);
@@ -262,6 +289,8 @@ static void undo_spawn(struct create_run *r)
 	}
 	if (r->rec.cgroup)
 		cgroup_destroy(r->rec.cgroup, &ignored);
+	if (r->pid <= 0)
+		return;
 	state = hook_state_json(r->o->id, "stopped", 0, r->bundle, r->cfg);
 	hooks_run(&r->cfg->hooks[OCI_HOOK_POSTSTOP], "poststop", state, false, &ignored);
 }
@@ -275,9 +304,12 @@ static int spawn_and_build(struct create_run *r, int dirfd, ocifs_error *err)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r->sv) < 0)
 		return ocifs_error_set(err, errno, "socketpair");
+	if (prepare_cgroup(r, err) < 0)
+		return -1;
 	r->pid = ns_spawn(&r->plan, r->sv[1], r->sv[0], err);
 	if (r->pid < 0) {
 		r->pid = 0;
+		undo_spawn(r);
 		return -1;
 	}
 	if (r->pid == 0)
@@ -387,6 +419,7 @@ int ocifs_create(const char *root, const struct ocifs_create_opts *o, pid_t *pid
 
 	for (int i = 0; i < OCI_NS__COUNT; i++)
 		r.plan.join_fds[i] = -1;
+	r.plan.cgroup_fd = -1;
 	if (!ocifs_id_valid(o->id)) {
 		ocifs_error_set(err, EINVAL, "invalid container id \"%s\"", o->id ? o->id : "");
 		goto out;

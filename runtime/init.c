@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "container.h"
 #include "hooks.h"
 #include "process.h"
@@ -107,6 +108,8 @@ static bool has_mount_ns(struct init_ctx *c)
 /* Up to the point where the runtime runs the createRuntime hooks. */
 static int build_before_hooks(struct init_ctx *c, ocifs_error *err)
 {
+	if (c->self_cgroup && cgroup_join_self_v1(c->self_cgroup, err) < 0)
+		return -1;
 	if (become_root_in_userns(c, err) < 0)
 		return -1;
 	if (c->plan->new_cgroup && unshare(CLONE_NEWCGROUP) < 0)

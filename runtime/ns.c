@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -63,6 +64,7 @@ int ns_plan_build(const struct oci_config *cfg, struct ns_plan *plan, ocifs_erro
 {
 	memset(plan, 0, sizeof(*plan));
 	fds_reset(plan->join_fds);
+	plan->cgroup_fd = -1;
 	for (size_t i = 0; i < cfg->lx.n_namespaces; i++) {
 		const struct oci_namespace *ns = &cfg->lx.namespaces[i];
 
@@ -96,6 +98,9 @@ int ns_plan_build(const struct oci_config *cfg, struct ns_plan *plan, ocifs_erro
 void ns_plan_release(struct ns_plan *plan)
 {
 	fds_close(plan->join_fds);
+	if (plan->cgroup_fd >= 0)
+		close(plan->cgroup_fd);
+	plan->cgroup_fd = -1;
 }
 
 int ns_join_all(int fds[OCI_NS__COUNT], ocifs_error *err)
@@ -131,6 +136,42 @@ static pid_t raw_clone(unsigned long flags)
 	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0UL);
 }
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* struct clone_args of clone3(2), version 2 (with `cgroup`). */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+	uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+/* Like raw_clone, born in the cgroup2 directory plan->cgroup_fd when there
+ * is one and the kernel takes it (no migration, so no global lock);
+ * otherwise a plain clone, and the caller moves the process itself. */
+static pid_t spawn_clone(struct ns_plan *plan, unsigned long flags)
+{
+	if (plan->cgroup_fd >= 0) {
+		struct clone3_args a = {
+			.flags = flags | CLONE_INTO_CGROUP,
+			.exit_signal = SIGCHLD,
+			.cgroup = (uint64_t)plan->cgroup_fd,
+		};
+		pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+
+		if (pid >= 0) {
+			plan->cloned_into_cgroup = true;
+			return pid;
+		}
+		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL &&
+		    errno != EOPNOTSUPP && errno != EBUSY && errno != EPERM &&
+		    errno != EACCES)
+			return -1;
+	}
+	plan->cloned_into_cgroup = false;
+	return raw_clone(flags);
+}
+
 /* Runs in the intermediate child; never returns except in the init. */
 static pid_t intermediate(struct ns_plan *plan, int report_fd)
 {
@@ -143,7 +184,7 @@ static pid_t intermediate(struct ns_plan *plan, int report_fd)
 		ocifs_error_set(&err, errno, "create time namespace");
 		goto fail;
 	}
-	pid = raw_clone(plan->clone_flags | CLONE_PARENT);
+	pid = spawn_clone(plan, plan->clone_flags | CLONE_PARENT);
 	if (pid < 0) {
 		ocifs_error_set(&err, errno, "clone");
 		goto fail;
@@ -152,7 +193,8 @@ static pid_t intermediate(struct ns_plan *plan, int report_fd)
 		return 0;
 	{
 		char msg[32];
-		int n = snprintf(msg, sizeof(msg), "P%d", (int)pid);
+		int n = snprintf(msg, sizeof(msg), "P%d %d", (int)pid,
+				 plan->cloned_into_cgroup ? 1 : 0);
 		if (write(report_fd, msg, (size_t)n) < 0)
 			_exit(2);
 	}
@@ -174,7 +216,7 @@ pid_t ns_spawn(struct ns_plan *plan, int child_fd, int parent_fd, ocifs_error *e
 	int status;
 
 	if (!plan_needs_intermediate(plan)) {
-		init = raw_clone(plan->clone_flags);
+		init = spawn_clone(plan, plan->clone_flags);
 		if (init < 0)
 			return ocifs_error_set(err, errno, "clone");
 		if (init == 0)
@@ -196,9 +238,12 @@ pid_t ns_spawn(struct ns_plan *plan, int child_fd, int parent_fd, ocifs_error *e
 	msg[n] = '\0';
 	if (msg[0] == 'E')
 		return ocifs_error_set(err, EINVAL, "%s", msg + 1);
-	init = (pid_t)atoi(msg + 1);
-	if (msg[0] != 'P' || init <= 0)
-		return ocifs_error_set(err, EIO, "namespace set-up: bad report");
+	{
+		int into = 0;
+		if (msg[0] != 'P' || sscanf(msg + 1, "%d %d", &init, &into) != 2 || init <= 0)
+			return ocifs_error_set(err, EIO, "namespace set-up: bad report");
+		plan->cloned_into_cgroup = into == 1;
+	}
 	return init;
 }
 

@@ -26,6 +26,9 @@ struct ns_plan {
 	bool new_mount;
 	bool new_uts;
 	int join_fds[OCI_NS__COUNT];        /* -1 = not joined */
+	int cgroup_fd;                      /* cgroup2 dir to clone the init into
+					       (CLONE_INTO_CGROUP), -1 = none */
+	bool cloned_into_cgroup;            /* set by ns_spawn when it worked */
 };
 
 /* Opens every namespace path of the config (errors name linux.namespaces[i]). */
