@@ -7,6 +7,9 @@
 #
 #   --asan        also build build-asan with -Db_sanitize=address,undefined
 #                 and run the unit suite there (counted like the others)
+#   --fuzz[=SECS] also build the libFuzzer harnesses with clang (build-fuzz)
+#                 and run each for SECS seconds (default 20) from its seed
+#                 corpus; a crash, leak or sanitizer report is one failure
 #   OCIRUN        runtime under test for the integration suite (default: the
 #                 build's ocirun); OCIRUN=/usr/sbin/runc checks the tests
 #   OCIFS_BUILD   build directory (default: build)
@@ -19,14 +22,16 @@ shopt -s extglob
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export OCIFS_BUILD="${OCIFS_BUILD:-$REPO_DIR/build}"
-asan=0 unit=1 integration=1
+asan=0 unit=1 integration=1 fuzz_secs=0
 for arg in "$@"; do
 	case "$arg" in
 	--asan) asan=1 ;;
+	--fuzz) fuzz_secs=20 ;;
+	--fuzz=+([0-9])) fuzz_secs="${arg#--fuzz=}" ;;
 	--unit-only) integration=0 ;;
 	--integration-only) unit=0 ;;
 	-h | --help)
-		sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -146,6 +151,39 @@ if [ "$unit" = 1 ]; then
 		else
 			fail "build: meson/ninja failed in $asan_dir"
 		fi
+	fi
+fi
+
+# fuzz_run NAME CORPUS: one harness for fuzz_secs seconds on a copy of
+# its seed corpus (the seeds in the tree stay as they are)
+fuzz_run() {
+	local name="$1" seeds="$2" corpus="$work/corpus-$1"
+	mkdir -p "$corpus"
+	cp -r "$seeds"/. "$corpus"/ 2>/dev/null
+	echo "== fuzz $name (${fuzz_secs}s)"
+	if "$fuzz_dir/tests/$name" -max_total_time="$fuzz_secs" -print_final_stats=1 \
+		"$corpus" >"$work/$name.log" 2>&1; then
+		passed=$((passed + 1))
+		grep -E "^(stat::number_of_executed_units|Done)" "$work/$name.log" || true
+	else
+		tail -30 "$work/$name.log"
+		fail "fuzz: $name found a crash (see its log above)"
+	fi
+}
+
+if [ "$fuzz_secs" -gt 0 ]; then
+	fuzz_dir="$(dirname "$OCIFS_BUILD")/build-fuzz"
+	echo "== build ($fuzz_dir, clang libFuzzer harnesses)"
+	if [ -f "$fuzz_dir/build.ninja" ] || CC=clang meson setup "$fuzz_dir" "$REPO_DIR" \
+		-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false; then
+		if ninja -C "$fuzz_dir" tests/fuzz_config tests/fuzz_process; then
+			fuzz_run fuzz_config "$REPO_DIR/tests/fuzz/corpus/config"
+			fuzz_run fuzz_process "$REPO_DIR/tests/fuzz/corpus/process"
+		else
+			fail "build: fuzz harnesses failed to build in $fuzz_dir"
+		fi
+	else
+		fail "build: meson setup failed in $fuzz_dir"
 	fi
 fi
 
