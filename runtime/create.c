@@ -145,6 +145,8 @@ struct create_run {
 	int listen_fd;
 	int console_fd;
 	int lock_fd;    /* ROOT/ID, flocked: the init must not keep it */
+	int log_fd;     /* ROOT/ID/log when capture_log, else -1 */
+	int null_fd;
 	pid_t pid;
 };
 
@@ -161,6 +163,18 @@ static int listen_init_sock(struct create_run *r, int dirfd, ocifs_error *err)
 		return ocifs_error_set(err, errno, "bind %s/init.sock", r->dir);
 	if (listen(r->listen_fd, 1) < 0)
 		return ocifs_error_set(err, errno, "listen %s/init.sock", r->dir);
+	return 0;
+}
+
+/* The container's output file: append-only, kept with the state. */
+static int open_log(struct create_run *r, int dirfd, ocifs_error *err)
+{
+	r->log_fd = openat(dirfd, "log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (r->log_fd < 0)
+		return ocifs_error_set(err, errno, "create %s/log", r->dir);
+	r->null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (r->null_fd < 0)
+		return ocifs_error_set(err, errno, "open /dev/null");
 	return 0;
 }
 
@@ -192,6 +206,10 @@ __attribute__((noreturn)) static void run_init(struct create_run *r)
 	close(r->sv[0]);
 	close(r->lock_fd);
 	memcpy(c.stdio, r->o->stdio, sizeof(c.stdio));
+	if (r->log_fd >= 0) {
+		c.stdio[0] = r->null_fd;
+		c.stdio[1] = c.stdio[2] = r->log_fd;
+	}
 	init_main(&c);
 }
 
@@ -300,6 +318,8 @@ static int spawn_and_build(struct create_run *r, int dirfd, ocifs_error *err)
 	if (ns_plan_build(r->cfg, &r->plan, err) < 0)
 		return -1;
 	r->lock_fd = dirfd;
+	if (r->o->capture_log && open_log(r, dirfd, err) < 0)
+		return -1;
 	if (listen_init_sock(r, dirfd, err) < 0 || open_console(r, err) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r->sv) < 0)
@@ -343,6 +363,10 @@ static void create_run_release(struct create_run *r)
 		close(r->listen_fd);
 	if (r->console_fd >= 0)
 		close(r->console_fd);
+	if (r->log_fd >= 0)
+		close(r->log_fd);
+	if (r->null_fd >= 0)
+		close(r->null_fd);
 	ocifs_config_free(r->cfg);
 	free(r->bundle);
 	free(r->rootfs);
@@ -412,7 +436,7 @@ int ocifs_create(const char *root, const struct ocifs_create_opts *o, pid_t *pid
 		 ocifs_error *err)
 {
 	struct create_run r = { .root = root, .o = o, .sv = { -1, -1 }, .listen_fd = -1,
-				.console_fd = -1 };
+				.console_fd = -1, .lock_fd = -1, .log_fd = -1, .null_fd = -1 };
 	cleanup_free char *text = NULL;
 	size_t len = 0;
 	int dirfd = -1, ret = -1;

@@ -40,6 +40,8 @@ struct exec_run {
 	int go[2];      /* runtime -> child: cgroup joined */
 	int report[2];  /* final process -> runtime: pid, then error text */
 	int console_fd;
+	int stdio[3];   /* from the options, or /dev/null + the log */
+	int log_fds[2]; /* opened for capture_log, -1 = none */
 };
 
 __attribute__((noreturn)) static void report_fail(int fd, ocifs_error *err, int code)
@@ -56,7 +58,7 @@ __attribute__((noreturn)) static void final_process(struct exec_run *x)
 	ocifs_error err;
 
 	for (int i = 0; i < 3; i++)
-		if (x->o->stdio[i] >= 0 && x->o->stdio[i] != i && dup2(x->o->stdio[i], i) < 0) {
+		if (x->stdio[i] >= 0 && x->stdio[i] != i && dup2(x->stdio[i], i) < 0) {
 			ocifs_error_set(&err, errno, "dup2 stdio");
 			report_fail(x->report[1], &err, 1);
 		}
@@ -149,8 +151,29 @@ static int open_console(struct exec_run *x, ocifs_error *err)
 	return x->console_fd < 0 ? -1 : 0;
 }
 
+static int open_stdio(struct exec_run *x, const char *root, const char *id,
+		      ocifs_error *err)
+{
+	cleanup_free char *log = NULL;
+
+	memcpy(x->stdio, x->o->stdio, sizeof(x->stdio));
+	if (!x->o->capture_log)
+		return 0;
+	log = ocifs_log_path(root, id);
+	x->log_fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	x->log_fds[1] = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (x->log_fds[0] < 0 || x->log_fds[1] < 0)
+		return ocifs_error_set(err, errno, "open %s", log);
+	x->stdio[0] = x->log_fds[0];
+	x->stdio[1] = x->stdio[2] = x->log_fds[1];
+	return 0;
+}
+
 static void exec_run_release(struct exec_run *x)
 {
+	for (int i = 0; i < 2; i++)
+		if (x->log_fds[i] >= 0)
+			close(x->log_fds[i]);
 	for (int i = 0; i < OCI_NS__COUNT; i++)
 		if (x->ns_fds[i] >= 0)
 			close(x->ns_fds[i]);
@@ -209,7 +232,8 @@ static int spawn(struct exec_run *x, const struct state_rec *r, pid_t *pid, ocif
 int ocifs_exec(const char *root, const char *id, const struct ocifs_exec_opts *o,
 	       pid_t *pid, ocifs_error *err)
 {
-	struct exec_run x = { .o = o, .go = { -1, -1 }, .report = { -1, -1 }, .console_fd = -1 };
+	struct exec_run x = { .o = o, .go = { -1, -1 }, .report = { -1, -1 }, .console_fd = -1,
+			      .log_fds = { -1, -1 } };
 	struct state_rec r;
 	int ret = -1;
 
@@ -227,7 +251,7 @@ int ocifs_exec(const char *root, const char *id, const struct ocifs_exec_opts *o
 		ocifs_error_set(err, EBUSY, "container is stopped, not running");
 		goto out;
 	}
-	if (open_console(&x, err) < 0)
+	if (open_console(&x, err) < 0 || open_stdio(&x, root, id, err) < 0)
 		goto out;
 	ret = spawn(&x, &r, pid, err);
 	if (ret == 0 && o->pid_file && write_pid_file(o->pid_file, *pid, err) < 0)

@@ -312,3 +312,25 @@ int ocifs_ps(const char *root, const char *id, pid_t **pids, size_t *n, ocifs_er
 	state_rec_clear(&r);
 	return ret;
 }
+
+int ocifs_record_exit(const char *root, const char *id, pid_t pid, int exit_status,
+		      ocifs_error *err)
+{
+	struct locked l;
+	int ret = 0;
+
+	if (lock_container(root, id, &l, err) < 0)
+		return -1;
+	if (l.rec.pid == pid && !l.rec.has_exit_status) {
+		l.rec.has_exit_status = true;
+		l.rec.exit_status = exit_status;
+		ret = state_write(root, &l.rec, err);
+	}
+	unlock_container(&l);
+	return ret;
+}
+
+char *ocifs_log_path(const char *root, const char *id)
+{
+	return xasprintf("%s/%s/log", root, id);
+}

@@ -65,6 +65,8 @@ struct ocifs_create_opts {
 	bool no_pivot;
 	bool no_new_keyring;
 	int stdio[3];                /* fds for the init's stdin/out/err; -1 = inherit */
+	bool capture_log;            /* stdin /dev/null, stdout+stderr appended to
+	                                ROOT/ID/log (overrides stdio) */
 };
 
 void ocifs_create_opts_init(struct ocifs_create_opts *o);
@@ -90,6 +92,15 @@ int ocifs_delete(const char *root, const char *id, bool force, ocifs_error *err)
 /* SIGTERM, wait up to grace_ms, SIGKILL every process, delete. */
 int ocifs_stop(const char *root, const char *id, int grace_ms, ocifs_error *err);
 
+/* Records the exit status of the container's init (wait(2) status already
+ * decoded: code, or 128+signal) when pid is still the recorded init.  Used
+ * by whoever reaps the init (the filesystem's keeper process). */
+int ocifs_record_exit(const char *root, const char *id, pid_t pid, int exit_status,
+		      ocifs_error *err);
+
+/* Path of the container's captured output (ROOT/ID/log); caller frees. */
+char *ocifs_log_path(const char *root, const char *id);
+
 /* Freezes / thaws every process of a running / paused container. */
 int ocifs_pause(const char *root, const char *id, ocifs_error *err);
 int ocifs_resume(const char *root, const char *id, ocifs_error *err);
@@ -109,6 +120,7 @@ struct ocifs_exec_opts {
 	int preserve_fds;
 	bool detach;
 	int stdio[3];                      /* -1 = inherit */
+	bool capture_log;                  /* as in ocifs_create_opts */
 };
 
 void ocifs_exec_opts_init(struct ocifs_exec_opts *o);
