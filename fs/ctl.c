@@ -1,0 +1,1 @@
+/* placeholder: ctl.c is being written */

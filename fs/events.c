@@ -1,0 +1,1 @@
+/* placeholder: events.c is being written */

@@ -1,0 +1,1 @@
+/* placeholder: fsconfig.c is being written */

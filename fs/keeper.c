@@ -1,0 +1,1 @@
+/* placeholder: keeper.c is being written */

@@ -1,0 +1,1 @@
+/* placeholder: nodes.c is being written */

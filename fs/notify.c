@@ -1,0 +1,1 @@
+/* placeholder: notify.c is being written */

@@ -1,0 +1,1 @@
+/* placeholder: tree.c is being written */

@@ -1,0 +1,1 @@
+/* placeholder: watch.c is being written */
