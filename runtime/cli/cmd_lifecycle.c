@@ -438,33 +438,28 @@ static int not_supported(struct cli_ctx *ctx, const char *id)
 	return cli_fail(ctx->cmd->name, id, "not supported yet by ocirun");
 }
 
-int cmd_pause(struct cli_ctx *ctx, int argc, char **argv)
+static int freeze_cmd(struct cli_ctx *ctx, int argc, char **argv, bool pause)
 {
 	const char *id;
 	bool helped;
 	int rc = parse_id_only(ctx, argc, argv, &id, &helped);
-
 	ocifs_error err = { 0 };
 
 	if (rc || helped)
 		return rc;
-	if (ocifs_pause(ctx->root, id, &err) < 0)
-		return cli_fail_err("pause", id, &err);
+	if ((pause ? ocifs_pause : ocifs_resume)(ctx->root, id, &err) < 0)
+		return cli_fail_err(ctx->cmd->name, id, &err);
 	return 0;
+}
+
+int cmd_pause(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return freeze_cmd(ctx, argc, argv, true);
 }
 
 int cmd_resume(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *id;
-	bool helped;
-	int rc = parse_id_only(ctx, argc, argv, &id, &helped);
-	ocifs_error err = { 0 };
-
-	if (rc || helped)
-		return rc;
-	if (ocifs_resume(ctx->root, id, &err) < 0)
-		return cli_fail_err("resume", id, &err);
-	return 0;
+	return freeze_cmd(ctx, argc, argv, false);
 }
 
 int cmd_events(struct cli_ctx *ctx, int argc, char **argv)

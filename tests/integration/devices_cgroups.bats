@@ -25,17 +25,7 @@ run_ct() {
 	rt run --bundle "$BUNDLE" "$CID"
 }
 
-start_bg() {
-	rt create --bundle "$BUNDLE" "$1" </dev/null >"$BUNDLE/$1.out" 2>&1 3>&- || {
-		cat "$BUNDLE/$1.out" >&2
-		return 1
-	}
-	rt start "$1"
-}
 
-init_pid() {
-	rt state "$1" | jq -r .pid
-}
 
 # "MAJOR MINOR" of a block device of the host that the host itself may open
 # (so that a refusal inside the container is the container's allow-list):

@@ -27,12 +27,8 @@ create_bg() {
 	}
 }
 
-start_bg() {
+start_running() {
 	create_bg && rt start "$CID" && wait_status "$CID" running
-}
-
-init_pid() {
-	rt state "$CID" | jq -r .pid
 }
 
 # Host pids of the container's processes.
@@ -41,9 +37,9 @@ ct_pids() {
 }
 
 @test "exec: runs in the container's namespaces" {
-	start_bg
+	start_running
 	local pid
-	pid="$(init_pid)"
+	pid="$(init_pid "$CID")"
 	run rt exec "$CID" sh -c 'hostname; echo $$; for n in mnt pid net ipc uts; do readlink /proc/self/ns/$n; done; cat /proc/1/cmdline | tr "\0" " "'
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -59,7 +55,7 @@ ct_pids() {
 }
 
 @test "exec: each exec is a new process" {
-	start_bg
+	start_running
 	rt exec --detach "$CID" sleep 1001 </dev/null >/dev/null 2>&1 3>&-
 	rt exec --detach "$CID" sleep 1002 </dev/null >/dev/null 2>&1 3>&-
 	run ct_pids
@@ -72,7 +68,7 @@ ct_pids() {
 }
 
 @test "exec: the exit status passes through and the container keeps running" {
-	start_bg
+	start_running
 	run rt exec "$CID" sh -c 'exit 3'
 	[ "$status" -eq 3 ]
 	run rt exec "$CID" true
@@ -116,7 +112,7 @@ ct_pids() {
 }
 
 @test "exec: --process reads the process from a JSON file" {
-	start_bg
+	start_running
 	cat >"$BUNDLE/process.json" <<-'EOF'
 		{
 		  "terminal": false,
@@ -136,7 +132,7 @@ ct_pids() {
 }
 
 @test "exec: --env, --cwd and --user" {
-	start_bg
+	start_running
 	run rt exec --env FOO=bar --env BAZ=qux --cwd /home/user --user 1000:1000 \
 		"$CID" sh -c 'echo "$FOO $BAZ"; pwd; id -u; id -g; echo "$PATH"'
 	echo "$output"
@@ -150,13 +146,13 @@ ct_pids() {
 }
 
 @test "exec: --detach with --pid-file" {
-	start_bg
+	start_running
 	rt exec --detach --pid-file "$BUNDLE/exec.pid" "$CID" sleep 1003 \
 		</dev/null >/dev/null 2>&1 3>&-
 	[ -s "$BUNDLE/exec.pid" ]
 	local epid ipid
 	epid="$(cat "$BUNDLE/exec.pid")"
-	ipid="$(init_pid)"
+	ipid="$(init_pid "$CID")"
 	[ -d "/proc/$epid" ]
 	[ "$(tr '\0' ' ' <"/proc/$epid/cmdline")" = "sleep 1003 " ]
 	[ "$(readlink "/proc/$epid/ns/pid")" = "$(readlink "/proc/$ipid/ns/pid")" ]
@@ -166,9 +162,9 @@ ct_pids() {
 
 @test "exec: the process joins the container's cgroup" {
 	cfg --arg p "/ocifs-itest-$CID" '.linux.cgroupsPath = $p'
-	start_bg
+	start_running
 	local pid
-	pid="$(init_pid)"
+	pid="$(init_pid "$CID")"
 	run rt exec "$CID" cat /proc/self/cgroup
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -179,7 +175,7 @@ ct_pids() {
 @test "exec: --tty sends the terminal over the console socket" {
 	local recvtty="${OCIFS_BUILD}/tests/recvtty"
 	[ -x "$recvtty" ] || skip "tests/recvtty is not built"
-	start_bg
+	start_running
 	local sock="$BUNDLE/console.sock"
 	"$recvtty" "$sock" "$BUNDLE/tty.out" </dev/null 3>&- &
 	RECVTTY_PID=$!

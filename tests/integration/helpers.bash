@@ -13,6 +13,7 @@
 #   teardown_bundle  force-deletes every container in $ROOT, removes the
 #                 bundle and the root (call from teardown())
 #   wait_status ID STATUS [TRIES]  polls `rt state ID` until status matches
+#   start_bg ID   create + start ID in the background; init_pid ID its pid
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${OCIFS_BUILD:=$REPO_DIR/build}"
@@ -107,6 +108,21 @@ create_ctr() {
 
 ctr_pid() {
 	rt state "$1" | jq -r .pid
+}
+
+# init_pid ID: the host pid of the container's init
+init_pid() {
+	ctr_pid "$1"
+}
+
+# start_bg ID: creates ($BUNDLE) and starts container ID in the background;
+# its stdio goes to $BUNDLE/ID.out, fd 3 closed so that bats does not wait.
+start_bg() {
+	rt create --bundle "$BUNDLE" "$1" </dev/null >"$BUNDLE/$1.out" 2>&1 3>&- || {
+		cat "$BUNDLE/$1.out" >&2
+		return 1
+	}
+	rt start "$1"
 }
 
 pid_gone() {

@@ -12,14 +12,6 @@ teardown() {
 	return 0
 }
 
-start_bg() {
-	rt create --bundle "$BUNDLE" "$1" </dev/null >"$BUNDLE/$1.out" 2>&1 3>&- || {
-		cat "$BUNDLE/$1.out" >&2
-		return 1
-	}
-	rt start "$1"
-}
-
 @test "features: a valid features document" {
 	run rt features
 	[ "$status" -eq 0 ]

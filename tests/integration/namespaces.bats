@@ -17,17 +17,7 @@ teardown() {
 
 # Creates and starts container $1 in the background; its stdio goes to
 # $BUNDLE/$1.out (fd 3 closed so that bats does not wait for it).
-start_bg() {
-	rt create --bundle "$BUNDLE" "$1" </dev/null >"$BUNDLE/$1.out" 2>&1 3>&- || {
-		cat "$BUNDLE/$1.out" >&2
-		return 1
-	}
-	rt start "$1"
-}
 
-init_pid() {
-	rt state "$1" | jq -r .pid
-}
 
 # "ipc:[4026531839]" for namespace $1 of the calling process, inside the
 # container when run there.
