@@ -175,10 +175,14 @@ if [ "$fuzz_secs" -gt 0 ]; then
 	fuzz_dir="$(dirname "$OCIFS_BUILD")/build-fuzz"
 	echo "== build ($fuzz_dir, clang libFuzzer harnesses)"
 	if [ -f "$fuzz_dir/build.ninja" ] || CC=clang meson setup "$fuzz_dir" "$REPO_DIR" \
-		-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false; then
-		if ninja -C "$fuzz_dir" tests/fuzz_config tests/fuzz_process; then
+		-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fsanitize=fuzzer-no-link; then
+		if ninja -C "$fuzz_dir" tests/fuzz_config tests/fuzz_process tests/fuzz_ctl \
+			tests/fuzz_fsconfig; then
 			fuzz_run fuzz_config "$REPO_DIR/tests/fuzz/corpus/config"
 			fuzz_run fuzz_process "$REPO_DIR/tests/fuzz/corpus/process"
+			fuzz_run fuzz_ctl "$REPO_DIR/tests/fuzz/corpus/ctl"
+			fuzz_run fuzz_fsconfig "$REPO_DIR/tests/fuzz/corpus/fsconfig"
 		else
 			fail "build: fuzz harnesses failed to build in $fuzz_dir"
 		fi
