@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -328,7 +329,7 @@ static int scan_mountinfo(struct cg_hosts *hosts, ocifs_error *err)
 	return 0;
 }
 
-static int hosts_load(struct cg_hosts *hosts, ocifs_error *err)
+static int hosts_scan(struct cg_hosts *hosts, ocifs_error *err)
 {
 	struct statfs sfs;
 
@@ -354,6 +355,37 @@ static int hosts_load(struct cg_hosts *hosts, ocifs_error *err)
 		return ocifs_error_set(err, ENOTSUP, "no cgroup hierarchy mounted under %s",
 				       CG_ROOT);
 	return 0;
+}
+
+/* The layout is scanned once per process and copied out to each caller:
+ * hierarchies are mounted at boot, and parsing mountinfo on every call cost
+ * 60 us of each `state` read.  A long-lived daemon therefore needs a
+ * restart after the host remounts its cgroup hierarchies. */
+static pthread_mutex_t hosts_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct cg_hosts hosts_cache;
+static bool hosts_cached;
+
+static int hosts_load(struct cg_hosts *hosts, ocifs_error *err)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&hosts_mu);
+	if (!hosts_cached) {
+		rc = hosts_scan(&hosts_cache, err);
+		hosts_cached = rc == 0;
+	}
+	hosts->v = NULL;
+	hosts->n = 0;
+	if (rc == 0) {
+		hosts->layout = hosts_cache.layout;
+		for (size_t i = 0; i < hosts_cache.n; i++) {
+			const struct cg_hier *c = &hosts_cache.v[i];
+			add_hier(hosts, c->version, c->mnt, xstrdup(c->controllers));
+			hosts->v[i].unified_only = c->unified_only;
+		}
+	}
+	pthread_mutex_unlock(&hosts_mu);
+	return rc;
 }
 
 #define cleanup_hosts _cleanup_(hosts_free)
