@@ -1,27 +1,30 @@
 #!/bin/bash
-# demo.sh — build ocifs and run a busybox container through `ocirun run`.
+# demo.sh — build ocifs, mount it, and run a busybox container through it.
 #
-#   examples/demo.sh            (as root, after examples/setup.sh)
+#   examples/demo.sh [--keep]     (as root, after examples/setup.sh)
 #
 # Builds the project (meson setup build, ninja -C build), makes the demo
-# bundle in examples/bundle with examples/make-bundle.sh, runs a container
-# that prints what it sees from inside (hostname, its pid, the kernel, its
-# user, its root directory) and reports the container's exit status.
+# bundle in examples/bundle with examples/make-bundle.sh, mounts the ocifs
+# filesystem (state root /run/ocifs-demo, mount point /tmp/ocifs-demo), then
+# drives a container with nothing but files:
+#   echo "create demo BUNDLE" > MNT/ctl; cat MNT/demo/state;
+#   echo start > MNT/demo/ctl; inotifywait MNT/demo/status until stopped;
+#   cat MNT/demo/log; echo delete > MNT/demo/ctl
+# and finally runs the same bundle once through `ocirun run`.  The mount is
+# removed at the end unless --keep is given (then: fusermount3 -u MNT).
 #
-# Environment: OCIRUN   the runtime to use (default build/runtime/ocirun;
-#                       OCIRUN=/usr/sbin/runc shows the same demo on runc)
-#              OCIFS_BUILD  build directory (default build)
-#
-# The filesystem half of ocifs (the FUSE mount in which every container is a
-# directory, SPEC §5) comes with a later issue; this demo does not mount
-# anything yet and will grow an `ocifs` part then.
+# Environment: OCIFS_BUILD  build directory (default build)
+#              OCIFS_MNT    mount point (default /tmp/ocifs-demo)
+#              OCIFS_ROOT   state root (default /run/ocifs-demo)
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${OCIFS_BUILD:-$repo/build}"
-ocirun="${OCIRUN:-$build/runtime/ocirun}"
+mnt="${OCIFS_MNT:-/tmp/ocifs-demo}"
+root="${OCIFS_ROOT:-/run/ocifs-demo}"
 bundle="$repo/examples/bundle"
-id=ocifs-demo
+keep=0
+[ "${1:-}" = --keep ] && keep=1
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "demo.sh: run as root (containers need it): sudo $0" >&2
@@ -29,10 +32,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "== build"
-if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" "$repo"
-fi
+[ -f "$build/build.ninja" ] || meson setup "$build" "$repo"
 ninja -C "$build"
+ocirun="$build/runtime/ocirun"
 
 echo "== bundle"
 "$repo/examples/make-bundle.sh" "$bundle" -- sh -c '
@@ -43,12 +45,46 @@ echo "== bundle"
 	echo "root dir: $(ls / | tr "\n" " ")"
 	echo "pids:     $(cd /proc && echo [0-9]*)"'
 
-echo "== $ocirun run --bundle $bundle $id"
+daemon=""
+cleanup() {
+	set +e
+	if [ "$keep" = 0 ] && mountpoint -q "$mnt"; then
+		fusermount3 -u "$mnt"
+		[ -n "$daemon" ] && wait "$daemon" 2>/dev/null
+	fi
+}
+trap cleanup EXIT
+
+echo "== mount: ocifs --root $root $mnt"
+mkdir -p "$mnt"
+mountpoint -q "$mnt" && fusermount3 -u "$mnt"
+"$build/fs/ocifs" -f --root "$root" "$mnt" &
+daemon=$!
+for _ in $(seq 100); do mountpoint -q "$mnt" && break; sleep 0.05; done
+mountpoint -q "$mnt" || { echo "demo.sh: ocifs did not mount $mnt" >&2; exit 1; }
 # a container left over from an interrupted demo would block the id
-"$ocirun" delete --force "$id" >/dev/null 2>&1 || true
-set +e
-"$ocirun" run --bundle "$bundle" "$id" </dev/null
-status=$?
-set -e
-echo "== the container exited with status $status"
-exit "$status"
+"$ocirun" --root "$root" delete --force demo >/dev/null 2>&1 || true
+
+echo "== echo \"create demo $bundle\" > $mnt/ctl"
+echo "create demo $bundle" >"$mnt/ctl"
+echo "\$ ls $mnt/demo"
+ls "$mnt/demo"
+echo "\$ cat $mnt/demo/state"
+cat "$mnt/demo/state"
+echo "== echo start > $mnt/demo/ctl, then wait for status 'stopped'"
+echo start >"$mnt/demo/ctl"
+until [ "$(cat "$mnt/demo/status")" = stopped ]; do
+	inotifywait -qq -t 1 -e modify "$mnt/demo/status" || true
+done
+echo "\$ cat $mnt/demo/log"
+cat "$mnt/demo/log"
+echo "exitStatus: $(jq .exitStatus "$mnt/demo/state")"
+echo delete >"$mnt/demo/ctl"
+echo "== deleted; $mnt now holds: $(ls "$mnt" | tr '\n' ' ')"
+
+echo "== the same bundle through ocirun: $ocirun run --bundle $bundle demo-run"
+"$ocirun" --root "$root" delete --force demo-run >/dev/null 2>&1 || true
+"$ocirun" --root "$root" run --bundle "$bundle" demo-run </dev/null
+echo "== done"
+[ "$keep" = 1 ] && echo "the mount stays: ls $mnt; fusermount3 -u $mnt to remove it"
+exit 0
