@@ -2,10 +2,10 @@
  * of the FUSE operations (init, lookup, getattr, setattr, readdir, mkdir,
  * rmdir).  File operations are in nodes.c.
  *
- * Nothing in the root is cached by the kernel (entry and attribute timeouts
- * 0): every lookup reaches the daemon, so containers made by `ocirun` show
- * up at once and the notifier's own lookups can be answered to match its
- * mkdir/rmdir (see notify.c).
+ * Directory entries are not cached by the kernel (entry timeout 0): every
+ * lookup of a container reaches the daemon, so containers made by `ocirun`
+ * show up at once and the notifier's own lookups can be answered to match
+ * its mkdir/rmdir (see notify.c).  File entries are (see entry_timeout).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -296,6 +296,15 @@ static double attr_timeout(const struct stat *st)
 	return S_ISDIR(st->st_mode) ? 1.0 : 0.0;
 }
 
+/* Directories (containers in the root): 0, so every lookup reaches the
+ * daemon.  Files: a name under a directory inode always means the same
+ * file (a re-created container is a new directory inode), so the kernel
+ * may keep the entry and spare a lookup at every open. */
+static double entry_timeout(const struct stat *st)
+{
+	return S_ISDIR(st->st_mode) ? 0.0 : 1.0;
+}
+
 static void reply_entry(fuse_req_t req, struct daemon *d, fuse_ino_t ino)
 {
 	struct fuse_entry_param e;
@@ -309,7 +318,7 @@ static void reply_entry(fuse_req_t req, struct daemon *d, fuse_ino_t ino)
 	}
 	e.ino = ino;
 	e.attr_timeout = attr_timeout(&e.attr);
-	e.entry_timeout = 0.0;
+	e.entry_timeout = entry_timeout(&e.attr);
 	fuse_reply_entry(req, &e);
 }
 
