@@ -63,26 +63,6 @@ static bool is_control(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-/* ---- signals ---- */
-
-static const struct {
-	const char *name; /* without "SIG" */
-	int sig;
-} signal_table[] = {
-	{ "HUP", SIGHUP },       { "INT", SIGINT },       { "QUIT", SIGQUIT },
-	{ "ILL", SIGILL },       { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },
-	{ "IOT", SIGIOT },       { "BUS", SIGBUS },       { "FPE", SIGFPE },
-	{ "KILL", SIGKILL },     { "USR1", SIGUSR1 },     { "SEGV", SIGSEGV },
-	{ "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },
-	{ "TERM", SIGTERM },     { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },
-	{ "CLD", SIGCHLD },      { "CONT", SIGCONT },     { "STOP", SIGSTOP },
-	{ "TSTP", SIGTSTP },     { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU },
-	{ "URG", SIGURG },       { "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ },
-	{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },     { "WINCH", SIGWINCH },
-	{ "IO", SIGIO },         { "POLL", SIGPOLL },     { "PWR", SIGPWR },
-	{ "SYS", SIGSYS },
-};
-
 /* Decimal digits only, value <= max; -1 otherwise (no overflow). */
 static long parse_uint(const char *s, size_t len, long max)
 {
@@ -98,49 +78,6 @@ static long parse_uint(const char *s, size_t len, long max)
 			return -1;
 	}
 	return v;
-}
-
-static bool prefix_ci(const char *s, size_t len, const char *p)
-{
-	size_t n = strlen(p);
-	return len >= n && strncasecmp(s, p, n) == 0;
-}
-
-/* "TERM", "SIGTERM", "sigterm", "15", "RTMIN", "RTMIN+3", "SIGRTMAX-1";
- * -1 when not a signal. */
-static int parse_signal(const struct word *w)
-{
-	const char *s = w->s;
-	size_t len = w->len;
-	long n;
-
-	n = parse_uint(s, len, 64);
-	if (n >= 0)
-		return n >= 1 ? (int)n : -1;
-	if (prefix_ci(s, len, "SIG")) {
-		s += 3;
-		len -= 3;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(signal_table); i++)
-		if (strlen(signal_table[i].name) == len &&
-		    strncasecmp(s, signal_table[i].name, len) == 0)
-			return signal_table[i].sig;
-	if (prefix_ci(s, len, "RTMIN") || prefix_ci(s, len, "RTMAX")) {
-		bool min = prefix_ci(s, len, "RTMIN");
-		const char *r = s + 5;
-		size_t rl = len - 5;
-		long off = 0;
-
-		if (rl > 0) {
-			if (*r != (min ? '+' : '-'))
-				return -1;
-			off = parse_uint(r + 1, rl - 1, SIGRTMAX - SIGRTMIN);
-			if (off < 0)
-				return -1;
-		}
-		return min ? SIGRTMIN + (int)off : SIGRTMAX - (int)off;
-	}
-	return -1;
 }
 
 /* ---- argument parsers ---- */
@@ -213,7 +150,7 @@ static int args_kill(const struct ctl_command *c, const struct words *w,
 		return too_many(c, err);
 	if (w->n < 2)
 		return 0;
-	sig = parse_signal(&w->w[1]);
+	sig = ocifs_signal_parse(w->w[1].s, w->w[1].len);
 	if (sig < 0)
 		return ocifs_error_set(err, 0, "%s: unknown signal \"%.*s%s\" (a name such as "
 				       "TERM or a number 1..64)", c->name, QUOTED(&w->w[1]));

@@ -136,6 +136,10 @@ int ocifs_exec(const char *root, const char *id, const struct ocifs_exec_opts *o
 int ocifs_exec_process_defaults(const char *root, const char *id,
 				struct oci_process *p, ocifs_error *err);
 
+/* A signal from its name or number: "TERM", "SIGTERM", "sigterm", "15",
+ * "RTMIN", "RTMIN+3", "SIGRTMAX-1" (len bytes of s); -1 when not one. */
+int ocifs_signal_parse(const char *s, size_t len);
+
 /* The OCI features document and a default config.json; caller frees. */
 char *ocifs_features_json(void);
 char *ocifs_spec_json(bool rootless);

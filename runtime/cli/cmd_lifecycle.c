@@ -54,59 +54,6 @@ static int parse_id_only(struct cli_ctx *ctx, int argc, char **argv, const char 
 	return rc;
 }
 
-/* ---- signals ---- */
-
-static const struct {
-	const char *name;
-	int sig;
-} signal_names[] = {
-	{ "HUP", SIGHUP },     { "INT", SIGINT },       { "QUIT", SIGQUIT },
-	{ "ILL", SIGILL },     { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },
-	{ "IOT", SIGIOT },     { "BUS", SIGBUS },       { "FPE", SIGFPE },
-	{ "KILL", SIGKILL },   { "USR1", SIGUSR1 },     { "SEGV", SIGSEGV },
-	{ "USR2", SIGUSR2 },   { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },
-	{ "TERM", SIGTERM },   { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },
-	{ "CLD", SIGCHLD },    { "CONT", SIGCONT },     { "STOP", SIGSTOP },
-	{ "TSTP", SIGTSTP },   { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU },
-	{ "URG", SIGURG },     { "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ },
-	{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },   { "WINCH", SIGWINCH },
-	{ "IO", SIGIO },       { "POLL", SIGPOLL },     { "PWR", SIGPWR },
-	{ "SYS", SIGSYS },
-};
-
-/* "TERM", "SIGTERM", "sigterm", "15", "RTMIN+3", "SIGRTMAX-1"; -1 if invalid. */
-static int parse_signal(const char *s)
-{
-	int n;
-
-	if (!s || !*s)
-		return -1;
-	if (s[0] >= '0' && s[0] <= '9') {
-		n = cli_parse_uint(s, SIGRTMAX);
-		return n >= 1 ? n : -1;
-	}
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (size_t i = 0; i < ARRAY_SIZE(signal_names); i++)
-		if (strcasecmp(s, signal_names[i].name) == 0)
-			return signal_names[i].sig;
-	if (strncasecmp(s, "RTMIN", 5) == 0 || strncasecmp(s, "RTMAX", 5) == 0) {
-		bool min = strncasecmp(s, "RTMIN", 5) == 0;
-		const char *r = s + 5;
-		int off = 0;
-		if (*r) {
-			if ((min && *r != '+') || (!min && *r != '-'))
-				return -1;
-			off = cli_parse_uint(r + 1, SIGRTMAX - SIGRTMIN);
-			if (off < 0)
-				return -1;
-		}
-		n = min ? SIGRTMIN + off : SIGRTMAX - off;
-		return n >= SIGRTMIN && n <= SIGRTMAX ? n : -1;
-	}
-	return -1;
-}
-
 /* ---- create / run ---- */
 
 enum {
@@ -337,7 +284,7 @@ int cmd_kill(struct cli_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	if (o.npos == 2) {
-		sig = parse_signal(o.pos[1]);
+		sig = ocifs_signal_parse(o.pos[1], strlen(o.pos[1]));
 		if (sig < 0) {
 			cli_fail("kill", id, "invalid signal '%s'", o.pos[1]);
 			cli_opts_end(&o);
