@@ -15,25 +15,7 @@
 
 #include "ctl.h"
 
-static int n_run, n_failed;
-static bool counting; /* first pass: count the tests for the plan line */
-
-static bool ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	n_run++;
-	if (counting)
-		return true; /* no diagnostics either */
-	if (!cond)
-		n_failed++;
-	printf("%s %d - ", cond ? "ok" : "not ok", n_run);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	return cond;
-}
+#include "tap.h"
 
 /* A printable rendering of a test line for the TAP description. */
 static const char *show(const char *s, size_t len)
@@ -462,10 +444,10 @@ static void run_all(void)
 
 int main(void)
 {
-	counting = true;
+	tap_counting = true;
 	run_all();
 	printf("1..%d\n", n_run);
-	counting = false;
+	tap_counting = false;
 	n_run = 0;
 	run_all();
 	return n_failed ? 1 : 0;

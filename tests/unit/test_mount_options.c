@@ -15,22 +15,7 @@
 #define MS_NOSYMFOLLOW 256
 #endif
 
-static int n_run, n_failed;
-
-static bool ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	n_run++;
-	if (!cond)
-		n_failed++;
-	printf("%s %d - ", cond ? "ok" : "not ok", n_run);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	return cond;
-}
+#include "tap.h"
 
 #define MAX_OPTS 8
 

@@ -12,15 +12,7 @@
 #include "state.h"
 #include "util.h"
 
-static int n_test, n_fail;
-
-static void ok(int cond, const char *what)
-{
-	n_test++;
-	if (!cond)
-		n_fail++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", n_test, what);
-}
+#include "tap.h"
 
 static void test_ids(void)
 {
@@ -108,6 +100,6 @@ int main(void)
 	test_ids();
 	test_round_trip(root);
 	rmdir(root);
-	printf("1..%d\n", n_test);
-	return n_fail ? 1 : 0;
+	printf("1..%d\n", n_run);
+	return n_failed ? 1 : 0;
 }
