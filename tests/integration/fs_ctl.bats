@@ -7,16 +7,11 @@ bats_require_minimum_version 1.5.0
 load fs_helpers
 
 setup() {
-	fs_require
-	setup_bundle
-	# pid 1 that ends on TERM at once, so `stop` is quick
-	cfg '.process.args = ["sh", "-c", "trap \"exit 0\" TERM; sleep 100 & wait"]'
-	fs_mount
+	fs_setup
 }
 
 teardown() {
-	fs_umount
-	teardown_bundle
+	fs_teardown
 }
 
 # process_json FILE ARGS-JSON: a process.json for exec, from the bundle's

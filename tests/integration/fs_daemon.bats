@@ -14,8 +14,7 @@ setup() {
 }
 
 teardown() {
-	fs_umount
-	teardown_bundle
+	fs_teardown
 }
 
 @test "daemon: containers made with ocirun appear in the tree with their status" {

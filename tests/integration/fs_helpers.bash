@@ -288,3 +288,17 @@ errno_text() {
 	*) python3 -c "import os, errno; print(os.strerror(errno.$1))" ;;
 	esac
 }
+
+# fs_setup / fs_teardown: the usual per-test set-up of the fs_*.bats files:
+# a bundle whose pid 1 ends on TERM at once (so `stop` is quick), mounted.
+fs_setup() {
+	fs_require
+	setup_bundle
+	cfg '.process.args = ["sh", "-c", "trap \"exit 0\" TERM; sleep 100 & wait"]'
+	fs_mount
+}
+
+fs_teardown() {
+	fs_umount
+	teardown_bundle
+}

@@ -15,8 +15,7 @@ setup() {
 }
 
 teardown() {
-	fs_umount
-	teardown_bundle
+	fs_teardown
 }
 
 now_ms() {
