@@ -136,6 +136,53 @@ int cg_write(const char *dir, const char *file, const char *val, ocifs_error *er
 	return 0;
 }
 
+int cg_put(const char *dir, const char *file, const char *val, const char *jpath,
+	   ocifs_error *err)
+{
+	if (cg_write(dir, file, val, err) == 0)
+		return 0;
+	if (err->code == ENOENT || err->code == EOPNOTSUPP || err->code == ENOTSUP)
+		return ocifs_error_set(err, ENOTSUP, "%s: not supported by this kernel (%s %s)",
+				       jpath, err->code == ENOENT ? "no" : "cannot write", file);
+	return ocifs_error_prefix(err, "%s", jpath);
+}
+
+int cg_put_int(const char *dir, const char *file, int64_t val, const char *jpath,
+	       ocifs_error *err)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)val);
+	return cg_put(dir, file, buf, jpath, err);
+}
+
+int cg_put_pids(const char *dir, int64_t limit, ocifs_error *err)
+{
+	if (limit < 0)
+		return cg_put(dir, "pids.max", "max", "linux.resources.pids.limit", err);
+	return cg_put_int(dir, "pids.max", limit, "linux.resources.pids.limit", err);
+}
+
+char *cg_rdma_line(const struct oci_rdma_limit *l)
+{
+	char h[32] = "max", o[32] = "max";
+
+	if (!l->has_hca_handles && !l->has_hca_objects)
+		return NULL;
+	if (l->has_hca_handles)
+		snprintf(h, sizeof(h), "%lld", (long long)l->hca_handles);
+	if (l->has_hca_objects)
+		snprintf(o, sizeof(o), "%lld", (long long)l->hca_objects);
+	return xasprintf("%s hca_handle=%s hca_object=%s", l->device, h, o);
+}
+
+bool cg_has_file(const char *dir, const char *file)
+{
+	cleanup_free char *p = xasprintf("%s/%s", dir, file);
+
+	return access(p, F_OK) == 0;
+}
+
 int cg_collect_pids(const char *dir, bool recursive, pid_t **v, size_t *n,
 		    size_t *cap, ocifs_error *err)
 {
@@ -535,6 +582,84 @@ static char *proc_cgroup_of(pid_t pid, const struct cg_hier *h)
 	return NULL;
 }
 
+/* ---------- resources ---------- */
+
+static bool any_v1_has(const struct cg_hosts *hosts, const char *controller)
+{
+	for (size_t i = 0; i < hosts->n; i++)
+		if (hosts->v[i].version == 1 && cg_hier_has(&hosts->v[i], controller))
+			return true;
+	return false;
+}
+
+/* On v1 and hybrid hosts every limit asked for needs a v1 hierarchy that
+ * carries its controller, and `unified` needs a cgroup2 tree; on pure v2
+ * the driver finds out from the files. */
+static int check_controllers(const struct cg_hosts *hosts, const struct oci_resources *r,
+			     ocifs_error *err)
+{
+	const struct oci_cpu_res *c;
+	struct {
+		bool wanted;
+		const char *controller, *jpath;
+	} need[9];
+	size_t n = 0;
+
+	if (!r || hosts->layout == CG_LAYOUT_V2)
+		return 0;
+	c = &r->cpu;
+	need[n++] = (typeof(need[0])){ r->has_memory, "memory", "linux.resources.memory" };
+	need[n++] = (typeof(need[0])){ r->has_cpu && (c->has_shares || c->has_quota ||
+						      c->has_period || c->has_burst ||
+						      c->has_realtime_runtime ||
+						      c->has_realtime_period || c->has_idle),
+				       "cpu", "linux.resources.cpu" };
+	need[n++] = (typeof(need[0])){ r->has_cpu && (c->cpus || c->mems), "cpuset",
+				       "linux.resources.cpu" };
+	need[n++] = (typeof(need[0])){ r->has_pids && r->pids_limit != 0, "pids",
+				       "linux.resources.pids" };
+	need[n++] = (typeof(need[0])){ r->has_blkio, "blkio", "linux.resources.blockIO" };
+	need[n++] = (typeof(need[0])){ r->n_hugepages > 0, "hugetlb",
+				       "linux.resources.hugepageLimits" };
+	need[n++] = (typeof(need[0])){ r->has_class_id, "net_cls",
+				       "linux.resources.network.classID" };
+	need[n++] = (typeof(need[0])){ r->n_net_priorities > 0, "net_prio",
+				       "linux.resources.network.priorities" };
+	need[n++] = (typeof(need[0])){ r->n_rdma > 0, "rdma", "linux.resources.rdma" };
+	for (size_t i = 0; i < n; i++)
+		if (need[i].wanted && !any_v1_has(hosts, need[i].controller))
+			return ocifs_error_set(err, ENOTSUP,
+					       "%s: no %s cgroup controller on this host",
+					       need[i].jpath, need[i].controller);
+	if (r->n_unified > 0 && hosts->layout == CG_LAYOUT_V1)
+		return ocifs_error_set(err, ENOTSUP, "linux.resources.unified: needs cgroup v2");
+	return 0;
+}
+
+int cgroup_update(const char *path, const struct oci_resources *res, ocifs_error *err)
+{
+	cleanup_hosts struct cg_hosts hosts = { 0 };
+	bool any = false;
+
+	if (check_path(path, err) < 0 || hosts_load(&hosts, err) < 0)
+		return -1;
+	if (check_controllers(&hosts, res, err) < 0)
+		return -1;
+	for (size_t i = 0; i < hosts.n; i++) {
+		const struct cg_hier *h = &hosts.v[i];
+		cleanup_free char *dir = hier_dir(h, path);
+
+		if (!dir_exists(dir))
+			continue;
+		any = true;
+		if (h->drv->set_resources && h->drv->set_resources(h, dir, res, true, err) < 0)
+			return ocifs_error_prefix(err, "cgroup %s", path);
+	}
+	if (!any)
+		return ocifs_error_set(err, ENOENT, "cgroup %s: does not exist", path);
+	return 0;
+}
+
 int cgroup_create(const char *path, const struct oci_config *cfg, pid_t pid,
 		  ocifs_error *err)
 {
@@ -545,6 +670,8 @@ int cgroup_create(const char *path, const struct oci_config *cfg, pid_t pid,
 	int rc = 0;
 
 	if (check_path(path, err) < 0 || hosts_load(&hosts, err) < 0)
+		return -1;
+	if (cfg && cfg->has_linux && check_controllers(&hosts, cfg->lx.resources, err) < 0)
 		return -1;
 	made = xcalloc(hosts.n, sizeof(*made));
 	orig = xcalloc(hosts.n, sizeof(*orig));

@@ -4,7 +4,9 @@
  * tree (/sys/fs/cgroup/unified on hybrid hosts, /sys/fs/cgroup on pure v2).
  * Paths are relative to the hierarchy roots; a relative cgroupsPath is taken
  * under "/ocifs".  The device allow-list (linux.resources.devices after the
- * default devices) is applied on v1 with devices.deny/devices.allow.
+ * default devices) is applied on v1 with devices.deny/devices.allow; the
+ * other limits (memory, cpu, pids, ...) by the v1 or v2 driver, before any
+ * process enters.
  */
 #ifndef OCIFS_CGROUP_H
 #define OCIFS_CGROUP_H
@@ -25,6 +27,10 @@ char *cgroup_path_for(const struct oci_config *cfg, const char *id);
  * Fails (and removes what it made) if the cgroup cannot be set up. */
 int cgroup_create(const char *path, const struct oci_config *cfg, pid_t pid,
 		  ocifs_error *err);
+
+/* Applies res (linux.resources but devices) live to the existing cgroup in
+ * every hierarchy (`ocirun update`).  Errors name the JSON path. */
+int cgroup_update(const char *path, const struct oci_resources *res, ocifs_error *err);
 
 /* Fast entry for a new process (the kernel's cgroup_threadgroup_rwsem,
  * taken by every migration of a whole process, costs an RCU grace period,

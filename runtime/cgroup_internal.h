@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "ocifs/config.h"
@@ -55,9 +56,16 @@ struct cg_driver {
 	 * parent; v2 will enable controllers in the parent's subtree_control. */
 	int (*init_level)(const struct cg_hier *h, const char *dir, ocifs_error *err);
 	/* Applies linux.resources (cfg may be NULL) to the container's cgroup
-	 * before any process enters: today the device list. */
+	 * before any process enters: the device list, then set_resources. */
 	int (*apply)(const struct cg_hier *h, const char *dir,
 		     const struct oci_config *cfg, ocifs_error *err);
+	/* Writes the resource limits of res (everything but devices) that
+	 * belong to this hierarchy; update = a live change of a running
+	 * container (`ocirun update`: honours memory.checkBeforeUpdate).
+	 * A limit whose file the kernel lacks fails with "<JSON path>: not
+	 * supported by this kernel". */
+	int (*set_resources)(const struct cg_hier *h, const char *dir,
+			     const struct oci_resources *res, bool update, ocifs_error *err);
 	/* Freezes or thaws and waits for the state to settle.  Returns 1 when
 	 * done, 0 when this hierarchy has no freezer, -1 on error. */
 	int (*freeze)(const struct cg_hier *h, const char *dir, bool frozen,
@@ -87,6 +95,21 @@ int cg_write(const char *dir, const char *file, const char *val, ocifs_error *er
  * recursive, to *v (length *n, capacity *cap). */
 int cg_collect_pids(const char *dir, bool recursive, pid_t **v, size_t *n,
 		    size_t *cap, ocifs_error *err);
+/* cg_write for a resource limit: a missing file gives "<jpath>: not
+ * supported by this kernel (no <file>)", other errors are prefixed with
+ * jpath ("linux.resources.memory.limit"). */
+int cg_put(const char *dir, const char *file, const char *val, const char *jpath,
+	   ocifs_error *err);
+/* cg_put of a decimal number. */
+int cg_put_int(const char *dir, const char *file, int64_t val, const char *jpath,
+	       ocifs_error *err);
+/* pids.max: the limit, or "max" when negative. */
+int cg_put_pids(const char *dir, int64_t limit, ocifs_error *err);
+/* rdma.max line, "mlx5_1 hca_handle=3 hca_object=max" (v1 and v2 alike);
+ * NULL when the entry limits nothing.  Caller frees. */
+char *cg_rdma_line(const struct oci_rdma_limit *l);
+/* True when dir/file exists. */
+bool cg_has_file(const char *dir, const char *file);
 /* Sleeps ms milliseconds. */
 void cg_sleep_ms(long ms);
 

@@ -39,5 +39,12 @@ int cfg_process_from_json(json_t *o, const char *prefix, struct oci_process **ou
 int cfg_linux_from_json(json_t *o, struct oci_linux *lx, ocifs_error *err);
 void cfg_linux_clear(struct oci_linux *lx);
 int cfg_mounts_from_json(json_t *arr, struct oci_config *cfg, ocifs_error *err);
+/* from config_resources.c: linux.resources but devices; *out is set (and
+ * must be freed with ocifs_resources_free) even on failure */
+int cfg_resources_from_json(json_t *res, struct oci_resources **out, ocifs_error *err);
+/* from config_seccomp.c: linux.seccomp of the linux object; *out is set
+ * (and must be freed with cfg_seccomp_free) even on failure */
+int cfg_seccomp_from_json(json_t *lx_obj, struct oci_seccomp **out, ocifs_error *err);
+void cfg_seccomp_free(struct oci_seccomp *sc);
 
 #endif

@@ -1,8 +1,8 @@
 /* The "linux" object of config.json: namespaces, ID mappings, devices,
- * cgroupsPath, resources (device rules only), sysctl, rootfsPropagation,
- * maskedPaths, readonlyPaths, mountLabel.  Members this build does not
- * implement yet are refused with "<path>: not supported yet"; unknown
- * members are ignored.
+ * cgroupsPath, resources (device rules here, the rest in config_resources.c),
+ * sysctl, rootfsPropagation, maskedPaths, readonlyPaths, mountLabel, seccomp
+ * (config_seccomp.c).  Members this build does not implement yet are
+ * refused with "<path>: not supported yet"; unknown members are ignored.
  */
 #include <stdio.h>
 #include <string.h>
@@ -238,9 +238,6 @@ static int parse_rule(json_t *v, const char *path, struct oci_device_rule *r,
 
 static int parse_resources(json_t *o, struct oci_linux *lx, ocifs_error *err)
 {
-	static const char *const not_yet[] = { "memory", "cpu", "pids", "blockIO",
-					       "hugepageLimits", "network", "rdma", "unified",
-					       NULL };
 	char path[CFG_PATH_MAX];
 	json_t *res, *arr, *v;
 	size_t i;
@@ -249,12 +246,9 @@ static int parse_resources(json_t *o, struct oci_linux *lx, ocifs_error *err)
 		return -1;
 	if (!res)
 		return 0;
-	if (cfg_refuse(res, "linux.resources", not_yet, err) < 0) {
-		size_t n = strlen(err->msg);
-		snprintf(err->msg + n, sizeof(err->msg) - n,
-			 " (resource limits come with cgroup support)");
+	/* memory, cpu, pids, blockIO, ...: config_resources.c */
+	if (cfg_resources_from_json(res, &lx->resources, err) < 0)
 		return -1;
-	}
 	if (cfg_array(res, "linux.resources", "devices", &arr, err) < 0)
 		return -1;
 	if (!arr || json_array_size(arr) == 0)
@@ -420,7 +414,7 @@ static int parse_misc(json_t *o, struct oci_linux *lx, ocifs_error *err)
 
 int cfg_linux_from_json(json_t *o, struct oci_linux *lx, ocifs_error *err)
 {
-	static const char *const not_yet[] = { "seccomp", "intelRdt", "personality",
+	static const char *const not_yet[] = { "intelRdt", "personality",
 					       "timeOffsets", "memoryPolicy", "netDevices",
 					       NULL };
 
@@ -431,7 +425,8 @@ int cfg_linux_from_json(json_t *o, struct oci_linux *lx, ocifs_error *err)
 	    parse_list(o, "devices", sizeof(struct oci_device), (void **)&lx->devices,
 		       &lx->n_devices, parse_device, lx, err) < 0 ||
 	    parse_resources(o, lx, err) < 0 || parse_sysctl(o, lx, err) < 0 ||
-	    parse_misc(o, lx, err) < 0)
+	    parse_misc(o, lx, err) < 0 ||
+	    cfg_seccomp_from_json(o, &lx->seccomp, err) < 0)
 		return -1;
 	return 0;
 }
@@ -456,5 +451,7 @@ void cfg_linux_clear(struct oci_linux *lx)
 	cfg_strv_free(lx->masked_paths, lx->n_masked_paths);
 	cfg_strv_free(lx->readonly_paths, lx->n_readonly_paths);
 	free(lx->mount_label);
+	ocifs_resources_free(lx->resources);
+	cfg_seccomp_free(lx->seccomp);
 	memset(lx, 0, sizeof(*lx));
 }

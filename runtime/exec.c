@@ -22,7 +22,9 @@
 
 #include "cgroup.h"
 #include "ns.h"
+#include "container.h"
 #include "process.h"
+#include "seccomp_filter.h"
 #include "state.h"
 #include "terminal.h"
 #include "util.h"
@@ -42,6 +44,7 @@ struct exec_run {
 	int console_fd;
 	int stdio[3];   /* from the options, or /dev/null + the log */
 	int log_fds[2]; /* opened for capture_log, -1 = none */
+	struct seccomp_prog *seccomp; /* the container's linux.seccomp, NULL = none */
 };
 
 __attribute__((noreturn)) static void report_fail(int fd, ocifs_error *err, int code)
@@ -55,6 +58,7 @@ __attribute__((noreturn)) static void final_process(struct exec_run *x)
 {
 	const struct oci_process *p = x->o->process;
 	cleanup_free char *exe = NULL;
+	struct oci_process tmp;
 	ocifs_error err;
 
 	for (int i = 0; i < 3; i++)
@@ -66,10 +70,11 @@ __attribute__((noreturn)) static void final_process(struct exec_run *x)
 		report_fail(x->report[1], &err, 1);
 	if (x->console_fd >= 0)
 		close(x->console_fd);
-	if (process_find_exec(p, &exe, &err) < 0 || process_prepare(p, &err) < 0 ||
+	if (process_find_exec(p, &exe, &err) < 0 ||
+	    process_prepare(scf_prepare_process(x->seccomp, p, &tmp), &err) < 0 ||
 	    process_cloexec_from(3 + x->o->preserve_fds, &err) < 0)
 		report_fail(x->report[1], &err, 1);
-	process_exec(p, exe, &err);
+	process_exec_last(p, exe, x->seccomp ? scf_load : NULL, x->seccomp, &err);
 	report_fail(x->report[1], &err, 127);
 }
 
@@ -185,6 +190,33 @@ static void exec_run_release(struct exec_run *x)
 	}
 	if (x->console_fd >= 0)
 		close(x->console_fd);
+	scf_free(x->seccomp);
+}
+
+/* The container's seccomp filter applies to exec'd processes too: built
+ * (and its listener connected) here, before the fork. */
+static int exec_seccomp(struct exec_run *x, const char *root, const char *id,
+			const struct state_rec *r, ocifs_error *err)
+{
+	struct oci_config *cfg = NULL;
+	cleanup_free char *state = NULL;
+	int ret = -1;
+
+	if (state_load_config(root, id, &cfg, err) < 0)
+		return -1;
+	if (!cfg->lx.seccomp) {
+		ret = 0;
+		goto out;
+	}
+	if (scf_build(cfg->lx.seccomp, &x->seccomp, err) < 0 ||
+	    scf_connect_listener(x->seccomp, err) < 0)
+		goto out;
+	state = hook_state_json(id, "running", r->pid, r->bundle, cfg);
+	scf_set_state(x->seccomp, state, 0);
+	ret = 0;
+out:
+	ocifs_config_free(cfg);
+	return ret;
 }
 
 static int set_oom(pid_t pid, const struct oci_process *p)
@@ -251,7 +283,8 @@ int ocifs_exec(const char *root, const char *id, const struct ocifs_exec_opts *o
 		ocifs_error_set(err, EBUSY, "container is stopped, not running");
 		goto out;
 	}
-	if (open_console(&x, err) < 0 || open_stdio(&x, root, id, err) < 0)
+	if (open_console(&x, err) < 0 || open_stdio(&x, root, id, err) < 0 ||
+	    exec_seccomp(&x, root, id, &r, err) < 0)
 		goto out;
 	ret = spawn(&x, &r, pid, err);
 	if (ret == 0 && o->pid_file && write_pid_file(o->pid_file, *pid, err) < 0)

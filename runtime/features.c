@@ -1,7 +1,7 @@
 /* The OCI features document (runtime-spec features.md, features-linux.md).
  *
  * `ocirun features` and the filesystem's `features` file print this.  It is
- * truthful: it lists only what this build implements.  Seccomp, AppArmor,
+ * truthful: it lists only what this build implements.  AppArmor,
  * SELinux, Intel RDT, idmapped mounts, net devices and the systemd cgroup
  * driver are not implemented (yet), so they are reported as disabled.
  */
@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "ocifs/engine.h"
+#include "seccomp_filter.h"
 #include "util.h"
 
 #ifndef OCIFS_VERSION
@@ -88,6 +89,34 @@ static json_t *hook_names(void)
 	return a;
 }
 
+/* linux.seccomp: every action and operator; the architectures this
+ * libseccomp knows; the flags we know and those this kernel accepts. */
+static json_t *seccomp_features(void)
+{
+	json_t *sc = enabled(true), *a = json_array(), *o = json_array(), *ar = json_array();
+	json_t *known = json_array(), *sup = json_array();
+	const char *n;
+
+	for (int i = 0; (n = scf_action_name(i)); i++)
+		json_array_append_new(a, json_string(n));
+	for (int i = 0; (n = scf_op_name(i)); i++)
+		json_array_append_new(o, json_string(n));
+	for (int i = 0; (n = scf_arch_name(i)); i++)
+		if (scf_arch_from_name(n))
+			json_array_append_new(ar, json_string(n));
+	for (int i = 0; (n = scf_flag_name(i)); i++) {
+		json_array_append_new(known, json_string(n));
+		if (scf_flag_supported((unsigned long)scf_flag_from_name(n)))
+			json_array_append_new(sup, json_string(n));
+	}
+	json_object_set_new(sc, "actions", a);
+	json_object_set_new(sc, "operators", o);
+	json_object_set_new(sc, "archs", ar);
+	json_object_set_new(sc, "knownFlags", known);
+	json_object_set_new(sc, "supportedFlags", sup);
+	return sc;
+}
+
 static json_t *linux_features(void)
 {
 	json_t *lx = json_object();
@@ -98,7 +127,7 @@ static json_t *linux_features(void)
 			    json_pack("{s:b,s:b,s:b,s:b,s:b}",
 				      "v1", 1, "v2", 1, "systemd", 0,
 				      "systemdUser", 0, "rdma", 0));
-	json_object_set_new(lx, "seccomp", enabled(false));
+	json_object_set_new(lx, "seccomp", seccomp_features());
 	json_object_set_new(lx, "apparmor", enabled(false));
 	json_object_set_new(lx, "selinux", enabled(false));
 	json_object_set_new(lx, "intelRdt", enabled(false));

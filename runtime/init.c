@@ -18,10 +18,15 @@
 #include "hooks.h"
 #include "process.h"
 #include "rootfs.h"
+#include "seccomp_filter.h"
 #include "terminal.h"
 #include "util.h"
 
 #define KEYCTL_JOIN_SESSION_KEYRING 1
+
+/* linux.seccomp, built at create (so that create fails on a filter that
+ * cannot be built), loaded at start as the last step before execve. */
+static struct seccomp_prog *init_seccomp;
 
 __attribute__((noreturn)) static void init_fail(struct init_ctx *c, ocifs_error *err)
 {
@@ -146,6 +151,10 @@ static int build_after_hooks(struct init_ctx *c, const char *state, char **exe,
 	if (hooks_run(&c->cfg->hooks[OCI_HOOK_CREATE_CONTAINER], "createContainer",
 		      state, true, err) < 0)
 		return -1;
+	/* the listener socket is a host path: connected before pivot_root */
+	if (scf_build(c->cfg->lx.seccomp, &init_seccomp, err) < 0 ||
+	    scf_connect_listener(init_seccomp, err) < 0)
+		return -1;
 	if (enter_root(c, err) < 0 || rootfs_apply_sysctl(c->cfg, err) < 0)
 		return -1;
 	if (p && p->terminal && terminal_setup(p, c->console_fd, has_mount_ns(c), err) < 0)
@@ -180,6 +189,8 @@ __attribute__((noreturn)) static void start_fail(int conn, ocifs_error *err, int
 __attribute__((noreturn)) static void wait_and_exec(struct init_ctx *c, const char *exe)
 {
 	const struct oci_process *p = c->cfg->process;
+	const struct oci_process *pp;
+	struct oci_process tmp;
 	ocifs_error err;
 	char *state;
 	int conn;
@@ -200,11 +211,13 @@ __attribute__((noreturn)) static void wait_and_exec(struct init_ctx *c, const ch
 	if (hooks_run(&c->cfg->hooks[OCI_HOOK_START_CONTAINER], "startContainer",
 		      state, true, &err) < 0)
 		start_fail(conn, &err, 1);
+	scf_set_state(init_seccomp, state, 0);
 	free(state);
-	if (process_prepare(p, &err) < 0 ||
+	pp = scf_prepare_process(init_seccomp, p, &tmp);
+	if (process_prepare(pp, &err) < 0 ||
 	    process_cloexec_from(3 + c->preserve_fds, &err) < 0)
 		start_fail(conn, &err, 1);
-	process_exec(p, exe, &err);
+	process_exec_last(p, exe, init_seccomp ? scf_load : NULL, init_seccomp, &err);
 	start_fail(conn, &err, 127);
 }
 

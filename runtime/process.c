@@ -257,6 +257,12 @@ static char **argv_of(char *const *v, size_t n)
 
 int process_exec(const struct oci_process *p, const char *path, ocifs_error *err)
 {
+	return process_exec_last(p, path, NULL, NULL, err);
+}
+
+int process_exec_last(const struct oci_process *p, const char *path,
+		      int (*last)(void *arg, ocifs_error *err), void *arg, ocifs_error *err)
+{
 	cleanup_free char **argv = NULL;
 	cleanup_free char **envp = NULL;
 
@@ -265,6 +271,8 @@ int process_exec(const struct oci_process *p, const char *path, ocifs_error *err
 	argv = argv_of(p->args, p->n_args);
 	envp = argv_of(p->env, p->n_env);
 	if (reset_signals(err) < 0)
+		return -1;
+	if (last && last(arg, err) < 0)
 		return -1;
 	execve(path, argv, envp);
 	return ocifs_error_set(err, errno, "exec %s", path);

@@ -43,6 +43,12 @@ int process_prepare(const struct oci_process *p, ocifs_error *err);
  * execve(path, args, env) with p->env exactly.  Returns -1 only on failure. */
 int process_exec(const struct oci_process *p, const char *path, ocifs_error *err);
 
+/* process_exec() with a last step run after the signals are reset, right
+ * before execve (seccomp_load(), which loads the seccomp filter); `last`
+ * may be NULL.  Returns -1 only on failure. */
+int process_exec_last(const struct oci_process *p, const char *path,
+		      int (*last)(void *arg, ocifs_error *err), void *arg, ocifs_error *err);
+
 /* Marks every fd >= first_keep_end close-on-exec (close_range with
  * CLOSE_RANGE_CLOEXEC), so fds 0..first_keep_end-1 reach the process and
  * nothing of the runtime does.  first_keep_end = 3 + preserve_fds. */

@@ -157,6 +157,149 @@ struct oci_device_rule {
 	char access[4];           /* subset of "rwm", NUL-terminated; "" = "rwm" */
 };
 
+/* linux.resources other than devices (config-linux.md "Control groups"),
+ * parsed by runtime/config_resources.c.  Numbers are kept as int64_t; has_*
+ * tells absent from zero.  -1 means "unlimited" where the spec allows it. */
+struct oci_memory_res {
+	bool has_limit, has_reservation, has_swap, has_kernel, has_kernel_tcp;
+	int64_t limit, reservation, swap, kernel, kernel_tcp;
+	bool has_swappiness;
+	int64_t swappiness;                    /* 0..100 */
+	bool has_disable_oom_killer, disable_oom_killer;
+	bool has_use_hierarchy, use_hierarchy;
+	bool has_check_before_update, check_before_update;
+};
+
+struct oci_cpu_res {
+	bool has_shares, has_quota, has_burst, has_period;
+	int64_t shares, quota, burst, period;
+	bool has_realtime_runtime, has_realtime_period;
+	int64_t realtime_runtime, realtime_period;
+	char *cpus;                            /* NULL = absent */
+	char *mems;
+	bool has_idle;
+	int64_t idle;
+};
+
+struct oci_weight_device {
+	int64_t major, minor;
+	bool has_weight, has_leaf_weight;
+	int64_t weight, leaf_weight;
+};
+
+struct oci_throttle_device {
+	int64_t major, minor;
+	int64_t rate;
+};
+
+enum oci_throttle_kind {
+	OCI_THROTTLE_READ_BPS,
+	OCI_THROTTLE_WRITE_BPS,
+	OCI_THROTTLE_READ_IOPS,
+	OCI_THROTTLE_WRITE_IOPS,
+	OCI_THROTTLE__COUNT
+};
+
+struct oci_blkio_res {
+	bool has_weight, has_leaf_weight;
+	int64_t weight, leaf_weight;           /* 10..1000 */
+	struct oci_weight_device *weight_devices;
+	size_t n_weight_devices;
+	struct oci_throttle_device *throttle[OCI_THROTTLE__COUNT];
+	size_t n_throttle[OCI_THROTTLE__COUNT];
+};
+
+struct oci_hugepage_limit {
+	char *page_size;                       /* "2MB", "1GB" */
+	int64_t limit;
+};
+
+struct oci_rdma_limit {
+	char *device;
+	bool has_hca_handles, has_hca_objects;
+	int64_t hca_handles, hca_objects;
+};
+
+struct oci_resources {
+	bool has_memory;
+	struct oci_memory_res memory;
+	bool has_cpu;
+	struct oci_cpu_res cpu;
+	bool has_pids;
+	int64_t pids_limit;                    /* < 0 = max; 0 = leave as is */
+	bool has_blkio;
+	struct oci_blkio_res blkio;
+	struct oci_hugepage_limit *hugepages;
+	size_t n_hugepages;
+	bool has_class_id;
+	int64_t class_id;                      /* network.classID */
+	struct oci_kv *net_priorities;         /* network.priorities: name, priority */
+	size_t n_net_priorities;
+	struct oci_rdma_limit *rdma;
+	size_t n_rdma;
+	struct oci_kv *unified;                /* raw cgroup v2 file, value */
+	size_t n_unified;
+};
+
+/* linux.seccomp (config-linux.md "Seccomp"), parsed by runtime/config_seccomp.c
+ * and turned into a filter by runtime/seccomp.c.  Syscall names are kept as
+ * written: a name this libseccomp/kernel does not know is skipped when the
+ * filter is built (kernels differ), not refused. */
+enum oci_seccomp_action {
+	OCI_SCMP_ACT_KILL,            /* = KILL_THREAD */
+	OCI_SCMP_ACT_KILL_PROCESS,
+	OCI_SCMP_ACT_KILL_THREAD,
+	OCI_SCMP_ACT_TRAP,
+	OCI_SCMP_ACT_ERRNO,
+	OCI_SCMP_ACT_TRACE,
+	OCI_SCMP_ACT_ALLOW,
+	OCI_SCMP_ACT_LOG,
+	OCI_SCMP_ACT_NOTIFY,
+	OCI_SCMP_ACT__COUNT
+};
+
+enum oci_seccomp_op {
+	OCI_SCMP_CMP_NE,
+	OCI_SCMP_CMP_LT,
+	OCI_SCMP_CMP_LE,
+	OCI_SCMP_CMP_EQ,
+	OCI_SCMP_CMP_GE,
+	OCI_SCMP_CMP_GT,
+	OCI_SCMP_CMP_MASKED_EQ,
+	OCI_SCMP_CMP__COUNT
+};
+
+struct oci_seccomp_arg {
+	unsigned index;               /* 0..5 */
+	uint64_t value;
+	uint64_t value_two;           /* 0 when absent */
+	enum oci_seccomp_op op;
+};
+
+struct oci_seccomp_syscall {
+	char **names;                 /* non-empty */
+	size_t n_names;
+	enum oci_seccomp_action action;
+	bool has_errno_ret;           /* only with ERRNO or TRACE */
+	uint32_t errno_ret;
+	struct oci_seccomp_arg *args;
+	size_t n_args;
+};
+
+struct oci_seccomp {
+	enum oci_seccomp_action default_action;
+	bool has_default_errno_ret;   /* only with ERRNO or TRACE */
+	uint32_t default_errno_ret;
+	uint32_t *architectures;      /* SCMP_ARCH_* tokens (libseccomp) */
+	size_t n_architectures;
+	unsigned long flags;          /* SECCOMP_FILTER_FLAG_* bits */
+	char *listener_path;          /* NULL = none */
+	char *listener_metadata;      /* NULL = none */
+	struct oci_seccomp_syscall *syscalls;
+	size_t n_syscalls;
+	bool uses_notify;             /* some rule's action is NOTIFY */
+};
+
 struct oci_linux {
 	struct oci_namespace *namespaces;
 	size_t n_namespaces;
@@ -177,6 +320,8 @@ struct oci_linux {
 	char **readonly_paths;
 	size_t n_readonly_paths;
 	char *mount_label;
+	struct oci_resources *resources;       /* linux.resources but devices; NULL = none */
+	struct oci_seccomp *seccomp;           /* linux.seccomp; NULL = none */
 };
 
 struct oci_config {
@@ -210,6 +355,12 @@ void ocifs_config_free(struct oci_config *cfg);
 int ocifs_process_parse(const char *json, size_t len, const char *prefix,
 			struct oci_process **out, ocifs_error *err);
 void ocifs_process_free(struct oci_process *p);
+
+/* Parses a linux.resources JSON object (as given to `update -r`); errors
+ * name paths under "linux.resources".  "devices" is ignored here. */
+int ocifs_resources_parse(const char *json, size_t len, struct oci_resources **out,
+			  ocifs_error *err);
+void ocifs_resources_free(struct oci_resources *r);
 
 /* Looks up a namespace entry; NULL when the config does not list it. */
 const struct oci_namespace *ocifs_config_namespace(const struct oci_config *cfg,

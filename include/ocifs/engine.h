@@ -105,6 +105,12 @@ char *ocifs_log_path(const char *root, const char *id);
 int ocifs_pause(const char *root, const char *id, ocifs_error *err);
 int ocifs_resume(const char *root, const char *id, ocifs_error *err);
 
+/* Applies new resource limits to a created, running or paused container's
+ * cgroup.  resources_json is a linux.resources object (devices ignored);
+ * errors name its JSON paths ("linux.resources.memory.limit: ..."). */
+int ocifs_update(const char *root, const char *id, const char *resources_json,
+		 ocifs_error *err);
+
 /* Ids of every container in the root, sorted; caller frees each and the array. */
 int ocifs_list(const char *root, char ***ids, size_t *n, ocifs_error *err);
 void ocifs_list_free(char **ids, size_t n);

@@ -34,7 +34,9 @@ teardown() {
 		and (.linux.namespaces | sort) == (["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"])
 		and .linux.cgroup.v1 == true and .linux.cgroup.v2 == true
 		and .linux.cgroup.systemd == false
-		and .linux.seccomp.enabled == false
+		and .linux.seccomp.enabled == true
+		and (.linux.seccomp.actions | length) == 9
+		and (.linux.seccomp.archs | index("SCMP_ARCH_X86_64") != null)
 		and .linux.apparmor.enabled == false
 		and .linux.selinux.enabled == false
 		and (.annotations["io.github.ocifs.version"] | type == "string")'

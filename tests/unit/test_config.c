@@ -260,18 +260,30 @@ static const struct bad_case bad_cases[] = {
 	{ "{'linux':{'devices':[{'type':'c','path':'/dev/x','major':1,'minor':3,'fileMode':'0666'}]}}",
 	  "linux.devices[0].fileMode: must be an integer" },
 	{ "{'linux':{'resources':[]}}", "linux.resources: must be an object" },
-	{ "{'linux':{'resources':{'memory':{'limit':1048576}}}}",
-	  "linux.resources.memory: not supported yet (resource limits come with cgroup support)" },
-	{ "{'linux':{'resources':{'cpu':{'shares':1024}}}}", "linux.resources.cpu: not supported yet" },
-	{ "{'linux':{'resources':{'pids':{'limit':10}}}}", "linux.resources.pids: not supported yet" },
-	{ "{'linux':{'resources':{'blockIO':{'weight':10}}}}", "linux.resources.blockIO: not supported yet" },
-	{ "{'linux':{'resources':{'hugepageLimits':[{'pageSize':'2MB','limit':1}]}}}",
-	  "linux.resources.hugepageLimits: not supported yet" },
-	{ "{'linux':{'resources':{'network':{'classID':1}}}}", "linux.resources.network: not supported yet" },
-	{ "{'linux':{'resources':{'rdma':{'mlx5_1':{'hcaHandles':3}}}}}",
-	  "linux.resources.rdma: not supported yet" },
-	{ "{'linux':{'resources':{'unified':{'memory.max':'1G'}}}}",
-	  "linux.resources.unified: not supported yet" },
+	{ "{'linux':{'resources':{'memory':{'limit':'1G'}}}}",
+	  "linux.resources.memory.limit: must be an integer" },
+	{ "{'linux':{'resources':{'memory':{'limit':-2}}}}", "linux.resources.memory.limit:" },
+	{ "{'linux':{'resources':{'memory':{'swappiness':101}}}}",
+	  "linux.resources.memory.swappiness:" },
+	{ "{'linux':{'resources':{'memory':{'limit':1048576,'swap':4096}}}}",
+	  "linux.resources.memory.swap: 4096 is below memory.limit" },
+	{ "{'linux':{'resources':{'memory':{'disableOOMKiller':1}}}}",
+	  "linux.resources.memory.disableOOMKiller: must be a boolean" },
+	{ "{'linux':{'resources':{'cpu':{'shares':-1}}}}", "linux.resources.cpu.shares:" },
+	{ "{'linux':{'resources':{'cpu':{'cpus':3}}}}", "linux.resources.cpu.cpus: must be a string" },
+	{ "{'linux':{'resources':{'pids':{}}}}", "linux.resources.pids.limit: is required" },
+	{ "{'linux':{'resources':{'blockIO':{'weight':70000}}}}", "linux.resources.blockIO.weight:" },
+	{ "{'linux':{'resources':{'blockIO':{'throttleReadBpsDevice':[{'major':8,'minor':0}]}}}}",
+	  "linux.resources.blockIO.throttleReadBpsDevice[0].rate: is required" },
+	{ "{'linux':{'resources':{'hugepageLimits':[{'pageSize':'2M','limit':1}]}}}",
+	  "linux.resources.hugepageLimits[0].pageSize:" },
+	{ "{'linux':{'resources':{'network':{'classID':-1}}}}", "linux.resources.network.classID:" },
+	{ "{'linux':{'resources':{'rdma':{'mlx5_1':{'hcaHandles':'3'}}}}}",
+	  "linux.resources.rdma[\"mlx5_1\"].hcaHandles: must be an integer" },
+	{ "{'linux':{'resources':{'unified':{'memory.max':1}}}}",
+	  "linux.resources.unified[\"memory.max\"]: must be a string" },
+	{ "{'linux':{'resources':{'unified':{'../x':'1'}}}}",
+	  "linux.resources.unified[\"../x\"]: not a controller file name" },
 	{ "{'linux':{'resources':{'devices':[{'access':'rwm'}]}}}",
 	  "linux.resources.devices[0].allow: is required" },
 	{ "{'linux':{'resources':{'devices':[{'allow':'yes'}]}}}",
@@ -298,7 +310,7 @@ static const struct bad_case bad_cases[] = {
 	{ "{'linux':{'readonlyPaths':['/proc/sys',1]}}", "linux.readonlyPaths[1]: must be a string" },
 	{ "{'linux':{'mountLabel':1}}", "linux.mountLabel: must be a string" },
 	{ "{'linux':{'cgroupsPath':[]}}", "linux.cgroupsPath: must be a string" },
-	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW'}}}", "linux.seccomp: not supported yet" },
+	{ "{'linux':{'seccomp':{}}}", "linux.seccomp.defaultAction: is required" },
 	{ "{'linux':{'intelRdt':{'closID':'x'}}}", "linux.intelRdt: not supported yet" },
 	{ "{'linux':{'personality':{'domain':'LINUX32'}}}", "linux.personality: not supported yet" },
 	{ "{'linux':{'timeOffsets':{'monotonic':{'secs':1}}}}", "linux.timeOffsets: not supported yet" },
@@ -635,6 +647,101 @@ static void test_load(void)
 	free(text);
 }
 
+/* linux.seccomp: errors name the JSON path; unknown syscall names are kept
+ * (and skipped when the filter is built). */
+static const struct bad_case seccomp_bad[] = {
+	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_NOPE'}}}",
+	  "linux.seccomp.defaultAction: unknown action \"SCMP_ACT_NOPE\"" },
+	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':["
+	  "{'names':['a'],'action':'SCMP_ACT_ALLOW'},{'names':['b'],'action':'SCMP_ACT_LOG'},"
+	  "{'names':['c'],'action':'SCMP_ACT_FOO'}]}}}",
+	  "linux.seccomp.syscalls[2].action: unknown action \"SCMP_ACT_FOO\"" },
+	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','architectures':['SCMP_ARCH_X86_64','SCMP_ARCH_VAX']}}}",
+	  "linux.seccomp.architectures[1]: unknown architecture \"SCMP_ARCH_VAX\"" },
+	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','flags':['SECCOMP_FILTER_FLAG_NOPE']}}}",
+	  "linux.seccomp.flags[0]: unknown flag \"SECCOMP_FILTER_FLAG_NOPE\"" },
+	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir'],"
+	  "'action':'SCMP_ACT_ERRNO','args':[{'index':0,'value':1,'op':'SCMP_CMP_ISH'}]}]}}}",
+	  "linux.seccomp.syscalls[0].args[0].op: unknown operator \"SCMP_CMP_ISH\"" },
+	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir'],"
+	  "'action':'SCMP_ACT_ERRNO','args':[{'index':6,'value':1,'op':'SCMP_CMP_EQ'}]}]}}}",
+	  "linux.seccomp.syscalls[0].args[0].index:" },
+	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir'],"
+	  "'action':'SCMP_ACT_ERRNO','args':[{'index':0,'op':'SCMP_CMP_EQ'}]}]}}}",
+	  "linux.seccomp.syscalls[0].args[0].value: is required" },
+	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':[],"
+	  "'action':'SCMP_ACT_ERRNO'}]}}}",
+	  "linux.seccomp.syscalls[0].names: must be a non-empty array" },
+	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir']}]}}}",
+	  "linux.seccomp.syscalls[0].action: is required" },
+	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir'],"
+	  "'action':'SCMP_ACT_KILL','errnoRet':1}]}}}",
+	  "linux.seccomp.syscalls[0].errnoRet: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE" },
+	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','defaultErrnoRet':1}}}",
+	  "linux.seccomp.defaultErrnoRet: only SCMP_ACT_ERRNO" },
+	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':70000}}}",
+	  "linux.seccomp.defaultErrnoRet:" },
+	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir'],"
+	  "'action':'SCMP_ACT_NOTIFY'}]}}}",
+	  "linux.seccomp.listenerPath: is required with SCMP_ACT_NOTIFY" },
+	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_NOTIFY','listenerPath':'/l'}}}",
+	  "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action" },
+	{ "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','listenerPath':'rel'}}}",
+	  "linux.seccomp.listenerPath: must be an absolute path" },
+	{ "{'linux':{'seccomp':[]}}", "linux.seccomp: must be an object" },
+};
+
+static void test_seccomp(void)
+{
+	struct oci_config *cfg = NULL;
+	ocifs_error err = { 0 };
+	const struct oci_seccomp *sc;
+	int r;
+
+	for (size_t i = 0; i < sizeof(seccomp_bad) / sizeof(seccomp_bad[0]); i++) {
+		const struct bad_case *c = &seccomp_bad[i];
+		struct oci_config *bad = (void *)1;
+		ocifs_error e = { 0 };
+		int rr = parse_patch(c->patch, &bad, &e);
+		bool good = rr == -1 && bad == NULL && e.code == EINVAL &&
+			    strncmp(e.msg, c->prefix, strlen(c->prefix)) == 0 && one_line(e.msg);
+		if (!ok(good, "seccomp: refused %s -> %s", c->patch, c->prefix))
+			printf("# got r=%d code=%d msg: %s\n", rr, e.code, e.msg);
+		if (rr == 0)
+			ocifs_config_free(bad);
+	}
+	r = parse_patch("{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':38,"
+			"'architectures':['SCMP_ARCH_X86_64','SCMP_ARCH_X86'],"
+			"'flags':['SECCOMP_FILTER_FLAG_LOG','SECCOMP_FILTER_FLAG_SPEC_ALLOW'],"
+			"'listenerPath':'/run/agent.sock','listenerMetadata':'m',"
+			"'syscalls':[{'names':['read','no_such_syscall_ocifs'],'action':'SCMP_ACT_ALLOW'},"
+			"{'names':['personality'],'action':'SCMP_ACT_TRACE','errnoRet':3,"
+			"'args':[{'index':0,'value':255,'valueTwo':8,'op':'SCMP_CMP_MASKED_EQ'},"
+			"{'index':1,'value':9223372036854775807,'op':'SCMP_CMP_NE'}]},"
+			"{'names':['mkdir'],'action':'SCMP_ACT_NOTIFY'}]}}}",
+			&cfg, &err);
+	if (!ok(r == 0 && cfg && cfg->lx.seccomp, "seccomp: a full profile parses, unknown syscall names included"))
+		printf("# %s\n", err.msg);
+	if (r != 0 || !cfg || !cfg->lx.seccomp)
+		return;
+	sc = cfg->lx.seccomp;
+	ok(sc->default_action == OCI_SCMP_ACT_ERRNO && sc->has_default_errno_ret &&
+		   sc->default_errno_ret == 38 && sc->n_architectures == 2 && sc->flags == 6 &&
+		   strcmp(sc->listener_path, "/run/agent.sock") == 0 &&
+		   strcmp(sc->listener_metadata, "m") == 0 && sc->uses_notify,
+	   "seccomp: top-level fields");
+	ok(sc->n_syscalls == 3 && sc->syscalls[0].n_names == 2 &&
+		   strcmp(sc->syscalls[0].names[1], "no_such_syscall_ocifs") == 0 &&
+		   sc->syscalls[1].action == OCI_SCMP_ACT_TRACE && sc->syscalls[1].errno_ret == 3 &&
+		   sc->syscalls[1].n_args == 2 && sc->syscalls[1].args[0].value == 255 &&
+		   sc->syscalls[1].args[0].value_two == 8 &&
+		   sc->syscalls[1].args[0].op == OCI_SCMP_CMP_MASKED_EQ &&
+		   sc->syscalls[1].args[1].index == 1 &&
+		   sc->syscalls[1].args[1].value == INT64_MAX,
+	   "seccomp: rules and arguments");
+	ocifs_config_free(cfg);
+}
+
 int main(void)
 {
 	test_full();
@@ -644,6 +751,7 @@ int main(void)
 	test_process_parse();
 	test_names();
 	test_load();
+	test_seccomp();
 	printf("1..%d\n", n_run);
 	return n_failed ? 1 : 0;
 }
