@@ -115,17 +115,19 @@ static int render_error(struct daemon *d, const char *id, char **out, size_t *le
 	return render_text(copy, out, len);
 }
 
-/* Only the pids controller's count for now: the full cgroup statistics
- * (cpu, memory, io; SPEC §5) come with a later issue. */
+/* The cgroup statistics (runc's `events --stats` data); "{}" once the
+ * container has stopped. */
 static int render_stats(struct daemon *d, const char *id, char **out, size_t *len)
 {
-	cleanup_free pid_t *pids = NULL;
+	cleanup_free char *json = NULL;
 	ocifs_error err;
-	size_t n = 0;
 
-	if (ocifs_ps(d->root, id, &pids, &n, &err) < 0)
+	if (ocifs_stats(d->root, id, &json, &err) < 0) {
+		if (err.code == EBUSY)
+			return render_text(xstrdup("{}\n"), out, len);
 		return err.code ? err.code : EIO;
-	return render_text(xasprintf("{\"pids\":{\"current\":%zu}}\n", n), out, len);
+	}
+	return render_text(xasprintf("%s\n", json), out, len);
 }
 
 static int render_processes(struct daemon *d, const char *id, char **out, size_t *len)

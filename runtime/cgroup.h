@@ -66,4 +66,9 @@ int cgroup_freeze(const char *path, bool frozen, ocifs_error *err);
 /* True while the cgroup is frozen (paused). */
 bool cgroup_is_frozen(const char *path);
 
+/* Statistics of the cgroup as a JSON object shaped like runc's
+ * `events --stats` data (cpu, memory, pids, blkio; what the host lacks is
+ * omitted); caller frees. */
+int cgroup_stats(const char *path, char **json, ocifs_error *err);
+
 #endif

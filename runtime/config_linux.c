@@ -14,6 +14,7 @@
 #include "rootfs.h"
 #include "util.h"
 
+#include "process_extra.h"
 #include "config_internal.h"
 
 #define U32_MAX 4294967295LL
@@ -412,11 +413,134 @@ static int parse_misc(json_t *o, struct oci_linux *lx, ocifs_error *err)
 	return 0;
 }
 
+/* ---- personality, timeOffsets, memoryPolicy (applied by process_extra.c) ---- */
+
+static int parse_personality(json_t *o, struct oci_linux *lx, ocifs_error *err)
+{
+	char q[CFG_QUOTE_MAX];
+	cleanup_free char *dom = NULL;
+	char **flags = NULL;
+	size_t n_flags = 0;
+	json_t *p;
+	int r;
+
+	if (cfg_object(o, "linux", "personality", &p, err) < 0)
+		return -1;
+	if (!p)
+		return 0;
+	if (cfg_string(p, "linux.personality", "domain", true, &dom, err) < 0)
+		return -1;
+	if (strcmp(dom, "LINUX") == 0)
+		lx->personality = 0x0000; /* PER_LINUX */
+	else if (strcmp(dom, "LINUX32") == 0)
+		lx->personality = 0x0008; /* PER_LINUX32 */
+	else
+		return ocifs_error_set(err, 0,
+				       "linux.personality.domain: %s must be LINUX or LINUX32",
+				       cfg_q(q, dom));
+	r = cfg_strv(p, "linux.personality", "flags", &flags, &n_flags, err);
+	if (r == 0 && n_flags > 0)
+		r = ocifs_error_set(err, 0, "linux.personality.flags[0]: %s is not supported",
+				    cfg_q(q, flags[0]));
+	cfg_strv_free(flags, n_flags);
+	if (r < 0)
+		return -1;
+	lx->has_personality = true;
+	return 0;
+}
+
+static int parse_time_offset(json_t *t, const char *key, int64_t *secs, uint32_t *nsecs,
+			     ocifs_error *err)
+{
+	char path[CFG_PATH_MAX];
+	int64_t ns = 0;
+	json_t *c;
+
+	if (cfg_object(t, "linux.timeOffsets", key, &c, err) < 0)
+		return -1;
+	if (!c)
+		return 0;
+	cfg_path_key(path, "linux.timeOffsets", key);
+	if (cfg_int(c, path, "secs", false, INT64_MIN, INT64_MAX, NULL, secs, err) < 0 ||
+	    cfg_int(c, path, "nanosecs", false, 0, 999999999, NULL, &ns, err) < 0)
+		return -1;
+	*nsecs = (uint32_t)ns;
+	return 0;
+}
+
+static int parse_time_offsets(json_t *o, struct oci_linux *lx, ocifs_error *err)
+{
+	json_t *t;
+
+	if (cfg_object(o, "linux", "timeOffsets", &t, err) < 0)
+		return -1;
+	if (!t)
+		return 0;
+	if (parse_time_offset(t, "monotonic", &lx->monotonic_secs, &lx->monotonic_nsecs, err) < 0 ||
+	    parse_time_offset(t, "boottime", &lx->boottime_secs, &lx->boottime_nsecs, err) < 0)
+		return -1;
+	for (size_t i = 0; i < lx->n_namespaces; i++)
+		if (lx->namespaces[i].type == OCI_NS_TIME && !lx->namespaces[i].path) {
+			lx->has_time_offsets = true;
+			return 0;
+		}
+	return ocifs_error_set(err, 0,
+			       "linux.timeOffsets: requires a new \"time\" namespace (without a path) in linux.namespaces");
+}
+
+static int parse_mempolicy(json_t *o, struct oci_linux *lx, ocifs_error *err)
+{
+	char ipath[CFG_PATH_MAX], q[CFG_QUOTE_MAX];
+	unsigned long bits[CPU_LIST_BITS / (8 * sizeof(unsigned long))];
+	cleanup_free char *mode = NULL;
+	char **flags = NULL;
+	size_t n_flags = 0;
+	json_t *m;
+	int r = 0;
+
+	if (cfg_object(o, "linux", "memoryPolicy", &m, err) < 0)
+		return -1;
+	if (!m)
+		return 0;
+	if (cfg_string(m, "linux.memoryPolicy", "mode", true, &mode, err) < 0 ||
+	    cfg_string(m, "linux.memoryPolicy", "nodes", false, &lx->mempolicy_nodes, err) < 0)
+		return -1;
+	lx->mempolicy_mode = pextra_mpol_mode(mode);
+	if (lx->mempolicy_mode < 0)
+		return ocifs_error_set(err, 0, "linux.memoryPolicy.mode: unknown mode %s",
+				       cfg_q(q, mode));
+	if (lx->mempolicy_nodes && lx->mempolicy_nodes[0] &&
+	    pextra_parse_list(lx->mempolicy_nodes, bits, CPU_LIST_BITS) < 0)
+		return ocifs_error_set(err, 0,
+				       "linux.memoryPolicy.nodes: %s is not a node list like \"0-1,3\"",
+				       cfg_q(q, lx->mempolicy_nodes));
+	bool has_nodes = lx->mempolicy_nodes && lx->mempolicy_nodes[0];
+	bool no_nodes = lx->mempolicy_mode == 0 || lx->mempolicy_mode == 4; /* DEFAULT, LOCAL */
+	if (has_nodes && no_nodes)
+		return ocifs_error_set(err, 0, "linux.memoryPolicy.nodes: must be empty with %s",
+				       mode);
+	if (!has_nodes && !no_nodes && lx->mempolicy_mode != 1 /* PREFERRED */)
+		return ocifs_error_set(err, 0, "linux.memoryPolicy.nodes: is required with %s", mode);
+	r = cfg_strv(m, "linux.memoryPolicy", "flags", &flags, &n_flags, err);
+	for (size_t i = 0; i < n_flags && r == 0; i++) {
+		int f = pextra_mpol_flag(flags[i]);
+		if (f < 0) {
+			cfg_path_idx(ipath, "linux.memoryPolicy.flags", i);
+			r = ocifs_error_set(err, 0, "%s: unknown flag %s", ipath, cfg_q(q, flags[i]));
+		} else {
+			lx->mempolicy_mode |= f;
+		}
+	}
+	cfg_strv_free(flags, n_flags);
+	if (r < 0)
+		return -1;
+	lx->has_memory_policy = true;
+	return 0;
+}
+
 int cfg_linux_from_json(json_t *o, struct oci_linux *lx, ocifs_error *err)
 {
-	static const char *const not_yet[] = { "intelRdt", "personality",
-					       "timeOffsets", "memoryPolicy", "netDevices",
-					       NULL };
+	static const char *const not_yet[] = { "intelRdt", "netDevices", NULL };
 
 	if (cfg_refuse(o, "linux", not_yet, err) < 0 ||
 	    parse_list(o, "namespaces", sizeof(struct oci_namespace),
@@ -426,7 +550,9 @@ int cfg_linux_from_json(json_t *o, struct oci_linux *lx, ocifs_error *err)
 		       &lx->n_devices, parse_device, lx, err) < 0 ||
 	    parse_resources(o, lx, err) < 0 || parse_sysctl(o, lx, err) < 0 ||
 	    parse_misc(o, lx, err) < 0 ||
-	    cfg_seccomp_from_json(o, &lx->seccomp, err) < 0)
+	    cfg_seccomp_from_json(o, &lx->seccomp, err) < 0 ||
+	    parse_personality(o, lx, err) < 0 || parse_time_offsets(o, lx, err) < 0 ||
+	    parse_mempolicy(o, lx, err) < 0)
 		return -1;
 	return 0;
 }
@@ -453,5 +579,6 @@ void cfg_linux_clear(struct oci_linux *lx)
 	free(lx->mount_label);
 	ocifs_resources_free(lx->resources);
 	cfg_seccomp_free(lx->seccomp);
+	free(lx->mempolicy_nodes);
 	memset(lx, 0, sizeof(*lx));
 }

@@ -15,6 +15,7 @@
 #include "process.h"
 #include "util.h"
 
+#include "process_extra.h"
 #include "config_internal.h"
 
 #define ID_MAX 4294967294LL /* uid/gid: uint32, but (uid_t)-1 means "unchanged" */
@@ -236,8 +237,7 @@ static int parse_caps(json_t *o, const char *base, struct oci_process *p, ocifs_
 /* noNewPrivileges, oomScoreAdj, LSM labels and the fields not done yet. */
 static int parse_security(json_t *o, const char *base, struct oci_process *p, ocifs_error *err)
 {
-	static const char *const not_yet[] = { "scheduler", "ioPriority", "execCPUAffinity",
-					       "memoryPolicy", NULL };
+	static const char *const not_yet[] = { "memoryPolicy", NULL };
 	char path[CFG_PATH_MAX];
 	int64_t adj;
 
@@ -261,11 +261,135 @@ static int parse_security(json_t *o, const char *base, struct oci_process *p, oc
 	return cfg_refuse(o, base, not_yet, err);
 }
 
+/* scheduler, ioPriority, execCPUAffinity (applied by process_extra.c) */
+static int parse_sched_flags(json_t *s, const char *path, uint64_t *flags, ocifs_error *err)
+{
+	char fpath[CFG_PATH_MAX], ipath[CFG_PATH_MAX], q[CFG_QUOTE_MAX];
+	char **v = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (cfg_strv(s, path, "flags", &v, &n, err) < 0) {
+		cfg_strv_free(v, n);
+		return -1;
+	}
+	cfg_path_key(fpath, path, "flags");
+	for (size_t i = 0; i < n && r == 0; i++) {
+		int64_t f = pextra_sched_flag(v[i]);
+		cfg_path_idx(ipath, fpath, i);
+		if (f < 0)
+			r = ocifs_error_set(err, 0, "%s: unknown flag %s", ipath, cfg_q(q, v[i]));
+		else
+			*flags |= (uint64_t)f;
+	}
+	cfg_strv_free(v, n);
+	return r;
+}
+
+static int parse_scheduler(json_t *o, const char *base, struct oci_process *p,
+			   ocifs_error *err)
+{
+	char path[CFG_PATH_MAX], ppath[CFG_PATH_MAX], q[CFG_QUOTE_MAX];
+	cleanup_free char *pol = NULL;
+	struct oci_scheduler *sc = &p->scheduler;
+	int64_t nice = 0, prio = 0, rt = 0, dl = 0, per = 0;
+	json_t *s;
+
+	if (cfg_object(o, base, "scheduler", &s, err) < 0)
+		return -1;
+	if (!s)
+		return 0;
+	cfg_path_key(path, base, "scheduler");
+	if (cfg_string(s, path, "policy", true, &pol, err) < 0)
+		return -1;
+	sc->policy = pextra_sched_policy(pol);
+	if (sc->policy < 0) {
+		cfg_path_key(ppath, path, "policy");
+		return ocifs_error_set(err, 0, "%s: unknown policy %s", ppath, cfg_q(q, pol));
+	}
+	if (cfg_int(s, path, "nice", false, -20, 19, NULL, &nice, err) < 0 ||
+	    cfg_int(s, path, "priority", false, 0, 99, NULL, &prio, err) < 0 ||
+	    parse_sched_flags(s, path, &sc->flags, err) < 0 ||
+	    cfg_int(s, path, "runtime", false, 0, INT64_MAX, NULL, &rt, err) < 0 ||
+	    cfg_int(s, path, "deadline", false, 0, INT64_MAX, NULL, &dl, err) < 0 ||
+	    cfg_int(s, path, "period", false, 0, INT64_MAX, NULL, &per, err) < 0)
+		return -1;
+	sc->runtime = (uint64_t)rt;
+	sc->deadline = (uint64_t)dl;
+	sc->period = (uint64_t)per;
+	sc->nice = (int)nice;
+	sc->priority = (int)prio;
+	p->has_scheduler = true;
+	return 0;
+}
+
+static int parse_ioprio(json_t *o, const char *base, struct oci_process *p, ocifs_error *err)
+{
+	char path[CFG_PATH_MAX], cpath[CFG_PATH_MAX], q[CFG_QUOTE_MAX];
+	cleanup_free char *cls = NULL;
+	int64_t prio = 0;
+	json_t *io;
+
+	if (cfg_object(o, base, "ioPriority", &io, err) < 0)
+		return -1;
+	if (!io)
+		return 0;
+	cfg_path_key(path, base, "ioPriority");
+	if (cfg_string(io, path, "class", true, &cls, err) < 0 ||
+	    cfg_int(io, path, "priority", false, 0, 7, NULL, &prio, err) < 0)
+		return -1;
+	p->io_priority_class = pextra_ioprio_class(cls);
+	if (p->io_priority_class < 0) {
+		cfg_path_key(cpath, path, "class");
+		return ocifs_error_set(err, 0, "%s: unknown class %s", cpath, cfg_q(q, cls));
+	}
+	p->io_priority = (int)prio;
+	p->has_io_priority = true;
+	return 0;
+}
+
+static int parse_cpu_list(json_t *a, const char *path, const char *key, char **out,
+			  ocifs_error *err)
+{
+	char kpath[CFG_PATH_MAX], q[CFG_QUOTE_MAX];
+	unsigned long bits[CPU_LIST_BITS / (8 * sizeof(unsigned long))];
+
+	if (cfg_string(a, path, key, false, out, err) < 0)
+		return -1;
+	if (*out && !(*out)[0]) {
+		free(*out);
+		*out = NULL;
+	}
+	cfg_path_key(kpath, path, key);
+	if (*out && pextra_parse_list(*out, bits, CPU_LIST_BITS) < 0)
+		return ocifs_error_set(err, 0, "%s: %s is not a CPU list like \"0-2,7\"", kpath,
+				       cfg_q(q, *out));
+	return 0;
+}
+
+static int parse_sched_extra(json_t *o, const char *base, struct oci_process *p,
+			     ocifs_error *err)
+{
+	char path[CFG_PATH_MAX];
+	json_t *a;
+
+	if (parse_scheduler(o, base, p, err) < 0 || parse_ioprio(o, base, p, err) < 0 ||
+	    cfg_object(o, base, "execCPUAffinity", &a, err) < 0)
+		return -1;
+	if (!a)
+		return 0;
+	cfg_path_key(path, base, "execCPUAffinity");
+	if (parse_cpu_list(a, path, "initial", &p->cpu_affinity_initial, err) < 0 ||
+	    parse_cpu_list(a, path, "final", &p->cpu_affinity_final, err) < 0)
+		return -1;
+	return 0;
+}
+
 typedef int (*process_step)(json_t *o, const char *base, struct oci_process *p,
 			    ocifs_error *err);
 
 static const process_step process_steps[] = {
-	parse_basics, parse_user, parse_rlimits, parse_caps, parse_security,
+	parse_basics, parse_user, parse_rlimits, parse_caps, parse_security, parse_sched_extra,
 };
 
 int cfg_process_from_json(json_t *o, const char *prefix, struct oci_process **out,
@@ -325,5 +449,7 @@ void ocifs_process_free(struct oci_process *p)
 	free(p->rlimits);
 	free(p->apparmor_profile);
 	free(p->selinux_label);
+	free(p->cpu_affinity_initial);
+	free(p->cpu_affinity_final);
 	free(p);
 }

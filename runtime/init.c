@@ -17,6 +17,7 @@
 #include "container.h"
 #include "hooks.h"
 #include "process.h"
+#include "process_extra.h"
 #include "rootfs.h"
 #include "seccomp_filter.h"
 #include "terminal.h"
@@ -214,7 +215,7 @@ __attribute__((noreturn)) static void wait_and_exec(struct init_ctx *c, const ch
 	scf_set_state(init_seccomp, state, 0);
 	free(state);
 	pp = scf_prepare_process(init_seccomp, p, &tmp);
-	if (process_prepare(pp, &err) < 0 ||
+	if (pextra_linux_apply(&c->cfg->lx, &err) < 0 || process_prepare(pp, &err) < 0 ||
 	    process_cloexec_from(3 + c->preserve_fds, &err) < 0)
 		start_fail(conn, &err, 1);
 	process_exec_last(p, exe, init_seccomp ? scf_load : NULL, init_seccomp, &err);

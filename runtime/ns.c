@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ns.h"
+#include "process_extra.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME
@@ -65,6 +66,7 @@ int ns_plan_build(const struct oci_config *cfg, struct ns_plan *plan, ocifs_erro
 	memset(plan, 0, sizeof(*plan));
 	fds_reset(plan->join_fds);
 	plan->cgroup_fd = -1;
+	plan->lx = &cfg->lx;
 	for (size_t i = 0; i < cfg->lx.n_namespaces; i++) {
 		const struct oci_namespace *ns = &cfg->lx.namespaces[i];
 
@@ -184,6 +186,8 @@ static pid_t intermediate(struct ns_plan *plan, int report_fd)
 		ocifs_error_set(&err, errno, "create time namespace");
 		goto fail;
 	}
+	if (plan->new_time && pextra_time_offsets(plan->lx, &err) < 0)
+		goto fail;
 	pid = spawn_clone(plan, plan->clone_flags | CLONE_PARENT);
 	if (pid < 0) {
 		ocifs_error_set(&err, errno, "clone");

@@ -29,6 +29,7 @@ struct ns_plan {
 	int cgroup_fd;                      /* cgroup2 dir to clone the init into
 					       (CLONE_INTO_CGROUP), -1 = none */
 	bool cloned_into_cgroup;            /* set by ns_spawn when it worked */
+	const struct oci_linux *lx;         /* linux.timeOffsets, for the intermediate */
 };
 
 /* Opens every namespace path of the config (errors name linux.namespaces[i]). */

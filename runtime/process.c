@@ -17,6 +17,7 @@
 #include <linux/close_range.h>
 
 #include "process.h"
+#include "process_extra.h"
 #include "util.h"
 
 /* caps.c */
@@ -161,11 +162,11 @@ int process_prepare(const struct oci_process *p, ocifs_error *err)
 
 	if (!p->cwd || p->cwd[0] != '/')
 		return ocifs_error_set(err, 0, "process.cwd: must be an absolute path");
-	if (apply_rlimits(p, err) < 0)
+	if (pextra_process_start(p, err) < 0 || apply_rlimits(p, err) < 0)
 		return -1;
 	if (change_dir(p->cwd, false, &cwd_done, err) < 0)
 		return -1;
-	if (process_set_credentials(p, err) < 0)
+	if (pextra_process_end(p, err) < 0 || process_set_credentials(p, err) < 0)
 		return -1;
 	umask(p->user.has_umask ? p->user.umask : 0022);
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

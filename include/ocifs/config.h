@@ -50,6 +50,15 @@ struct oci_user {
 	size_t n_additional_gids;
 };
 
+/* process.scheduler: sched_setattr(2) arguments. */
+struct oci_scheduler {
+	int policy;              /* SCHED_* number */
+	int nice;
+	int priority;
+	uint64_t flags;          /* SCHED_FLAG_* bits */
+	uint64_t runtime, deadline, period;
+};
+
 struct oci_process {
 	bool terminal;
 	bool has_console_size;
@@ -70,6 +79,14 @@ struct oci_process {
 	int oom_score_adj;
 	char *apparmor_profile;  /* refused by validation when set */
 	char *selinux_label;     /* refused by validation when set */
+	/* scheduler, ioPriority, execCPUAffinity (applied by process_extra.c) */
+	bool has_scheduler;
+	struct oci_scheduler scheduler;
+	bool has_io_priority;
+	int io_priority_class;   /* IOPRIO_CLASS_RT=1, BE=2, IDLE=3 */
+	int io_priority;         /* 0..7 */
+	char *cpu_affinity_initial;  /* "0-1,3"; NULL = absent */
+	char *cpu_affinity_final;
 };
 
 enum oci_hook_kind {
@@ -322,6 +339,15 @@ struct oci_linux {
 	char *mount_label;
 	struct oci_resources *resources;       /* linux.resources but devices; NULL = none */
 	struct oci_seccomp *seccomp;           /* linux.seccomp; NULL = none */
+	/* personality, timeOffsets, memoryPolicy (applied by process_extra.c) */
+	bool has_personality;
+	unsigned long personality;             /* PER_LINUX or PER_LINUX32 */
+	bool has_time_offsets;                 /* needs a new time namespace */
+	int64_t monotonic_secs, boottime_secs;
+	uint32_t monotonic_nsecs, boottime_nsecs;
+	bool has_memory_policy;
+	int mempolicy_mode;                    /* MPOL_* | MPOL_F_* flags */
+	char *mempolicy_nodes;                 /* "0-1,3"; NULL = none */
 };
 
 struct oci_config {

@@ -118,6 +118,11 @@ void ocifs_list_free(char **ids, size_t n);
 /* Host pids of every process in the container's cgroup. */
 int ocifs_ps(const char *root, const char *id, pid_t **pids, size_t *n, ocifs_error *err);
 
+/* Cgroup statistics of the container as a JSON object (runc's `events
+ * --stats` data: cpu, memory, pids, blkio); caller frees.  EBUSY when the
+ * container is stopped. */
+int ocifs_stats(const char *root, const char *id, char **json, ocifs_error *err);
+
 struct ocifs_exec_opts {
 	const struct oci_process *process; /* the process to run (complete) */
 	const char *pid_file;

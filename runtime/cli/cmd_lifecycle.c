@@ -372,19 +372,7 @@ int cmd_stop(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-/* ---- pause, resume; not supported yet: events ---- */
-
-static int not_supported(struct cli_ctx *ctx, const char *id)
-{
-	struct ocifs_state st = { 0 };
-	ocifs_error err = { 0 };
-
-	/* a missing container is reported as such first */
-	if (id && ocifs_state_get(ctx->root, id, &st, &err) < 0)
-		return cli_fail_err(ctx->cmd->name, id, &err);
-	ocifs_state_clear(&st);
-	return cli_fail(ctx->cmd->name, id, "not supported yet by ocirun");
-}
+/* ---- pause, resume, events ---- */
 
 static int freeze_cmd(struct cli_ctx *ctx, int argc, char **argv, bool pause)
 {
@@ -420,12 +408,29 @@ int cmd_events(struct cli_ctx *ctx, int argc, char **argv)
 	};
 	struct cli_opts o;
 	const char *id;
+	bool stats = false;
+	long interval = 5;
 	int c;
 
 	cli_opts_begin(&o, "events", argc, argv, 0);
 	while ((c = cli_getopt(&o, "h", opts)) != -1) {
-		if (c == OPT_STATS || c == OPT_INTERVAL)
+		if (c == OPT_STATS) {
+			stats = true;
 			continue;
+		}
+		if (c == OPT_INTERVAL) {
+			/* seconds: "N" or "Ns" */
+			char *end;
+			interval = strtol(o.optarg, &end, 10);
+			if (end == o.optarg || (*end && strcmp(end, "s") != 0) || interval <= 0 ||
+			    interval > 86400) {
+				cli_fail(ctx->cmd->name, NULL, "--interval: invalid duration '%s'",
+					 o.optarg);
+				cli_opts_end(&o);
+				return 1;
+			}
+			continue;
+		}
 		cli_opts_end(&o);
 		return c == 'h' ? cli_usage(ctx) : 1;
 	}
@@ -434,7 +439,24 @@ int cmd_events(struct cli_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	cli_opts_end(&o);
-	return not_supported(ctx, id);
+	/* one stats event now; without --stats, one every interval until the
+	 * container stops (or is deleted) */
+	for (bool first = true;; first = false) {
+		ocifs_error err = { 0 };
+		char *data = NULL;
+
+		if (ocifs_stats(ctx->root, id, &data, &err) < 0) {
+			if (!first && (err.code == EBUSY || err.code == ENOENT))
+				return 0;
+			return cli_fail_err(ctx->cmd->name, id, &err);
+		}
+		printf("{\"type\":\"stats\",\"id\":\"%s\",\"data\":%s}\n", id, data);
+		fflush(stdout);
+		free(data);
+		if (stats)
+			return 0;
+		sleep((unsigned)interval);
+	}
 }
 
 /* ---- update ---- */

@@ -175,9 +175,18 @@ static const struct bad_case bad_cases[] = {
 	  "process.apparmorProfile: not supported: the host has no AppArmor" },
 	{ "{'process':{'selinuxLabel':'system_u:system_r:container_t:s0'}}",
 	  "process.selinuxLabel: not supported" },
-	{ "{'process':{'scheduler':{'policy':'SCHED_OTHER'}}}", "process.scheduler: not supported yet" },
-	{ "{'process':{'ioPriority':{'class':'IOPRIO_CLASS_IDLE'}}}", "process.ioPriority: not supported yet" },
-	{ "{'process':{'execCPUAffinity':{'initial':'0'}}}", "process.execCPUAffinity: not supported yet" },
+	{ "{'process':{'scheduler':{'policy':'SCHED_NOPE'}}}", "process.scheduler.policy: unknown policy \"SCHED_NOPE\"" },
+	{ "{'process':{'scheduler':{'nice':1}}}", "process.scheduler.policy: is required" },
+	{ "{'process':{'scheduler':{'policy':'SCHED_OTHER','nice':20}}}", "process.scheduler.nice:" },
+	{ "{'process':{'scheduler':{'policy':'SCHED_RR','flags':['SCHED_FLAG_X']}}}",
+	  "process.scheduler.flags[0]: unknown flag \"SCHED_FLAG_X\"" },
+	{ "{'process':{'scheduler':{'policy':'SCHED_DEADLINE','runtime':-1}}}", "process.scheduler.runtime:" },
+	{ "{'process':{'ioPriority':{'class':'IOPRIO_CLASS_NONE'}}}", "process.ioPriority.class: unknown class" },
+	{ "{'process':{'ioPriority':{'priority':1}}}", "process.ioPriority.class: is required" },
+	{ "{'process':{'ioPriority':{'class':'IOPRIO_CLASS_BE','priority':8}}}", "process.ioPriority.priority:" },
+	{ "{'process':{'execCPUAffinity':{'initial':'0-'}}}", "process.execCPUAffinity.initial: \"0-\" is not a CPU list" },
+	{ "{'process':{'execCPUAffinity':{'final':'3-1'}}}", "process.execCPUAffinity.final:" },
+	{ "{'process':{'execCPUAffinity':{'final':7}}}", "process.execCPUAffinity.final: must be a string" },
 	{ "{'process':{'memoryPolicy':{'mode':'MPOL_BIND'}}}", "process.memoryPolicy: not supported yet" },
 	/* hostname, domainname */
 	{ "{'hostname':1}", "hostname: must be a string" },
@@ -312,9 +321,20 @@ static const struct bad_case bad_cases[] = {
 	{ "{'linux':{'cgroupsPath':[]}}", "linux.cgroupsPath: must be a string" },
 	{ "{'linux':{'seccomp':{}}}", "linux.seccomp.defaultAction: is required" },
 	{ "{'linux':{'intelRdt':{'closID':'x'}}}", "linux.intelRdt: not supported yet" },
-	{ "{'linux':{'personality':{'domain':'LINUX32'}}}", "linux.personality: not supported yet" },
-	{ "{'linux':{'timeOffsets':{'monotonic':{'secs':1}}}}", "linux.timeOffsets: not supported yet" },
-	{ "{'linux':{'memoryPolicy':{'mode':'MPOL_BIND'}}}", "linux.memoryPolicy: not supported yet" },
+	{ "{'linux':{'personality':{'domain':'LINUX64'}}}", "linux.personality.domain: \"LINUX64\" must be LINUX or LINUX32" },
+	{ "{'linux':{'personality':{}}}", "linux.personality.domain: is required" },
+	{ "{'linux':{'personality':{'domain':'LINUX','flags':['X']}}}", "linux.personality.flags[0]:" },
+	{ "{'linux':{'timeOffsets':{'monotonic':{'secs':1}}}}", "linux.timeOffsets: requires a new \"time\" namespace" },
+	{ "{'linux':{'namespaces':[{'type':'time'}],'timeOffsets':{'boottime':{'nanosecs':1000000000}}}}",
+	  "linux.timeOffsets.boottime.nanosecs:" },
+	{ "{'linux':{'namespaces':[{'type':'time'}],'timeOffsets':{'monotonic':{'secs':'1'}}}}",
+	  "linux.timeOffsets.monotonic.secs:" },
+	{ "{'linux':{'memoryPolicy':{'mode':'MPOL_BIND'}}}", "linux.memoryPolicy.nodes: is required" },
+	{ "{'linux':{'memoryPolicy':{'mode':'MPOL_NOPE','nodes':'0'}}}", "linux.memoryPolicy.mode: unknown mode" },
+	{ "{'linux':{'memoryPolicy':{'mode':'MPOL_LOCAL','nodes':'0'}}}", "linux.memoryPolicy.nodes: must be empty" },
+	{ "{'linux':{'memoryPolicy':{'mode':'MPOL_BIND','nodes':'a'}}}", "linux.memoryPolicy.nodes: \"a\" is not a node list" },
+	{ "{'linux':{'memoryPolicy':{'mode':'MPOL_BIND','nodes':'0','flags':['MPOL_F_X']}}}",
+	  "linux.memoryPolicy.flags[0]: unknown flag" },
 	{ "{'linux':{'netDevices':{'eth0':{'name':'e0'}}}}", "linux.netDevices: not supported yet" },
 };
 
@@ -742,6 +762,54 @@ static void test_seccomp(void)
 	ocifs_config_free(cfg);
 }
 
+/* scheduler, ioPriority, execCPUAffinity, personality, timeOffsets, memoryPolicy */
+static void test_process_extra(void)
+{
+	struct oci_config *cfg = NULL;
+	ocifs_error err = { 0 };
+	int r = parse_patch("{'process':{'scheduler':{'policy':'SCHED_DEADLINE','nice':-5,"
+			    "'priority':0,'flags':['SCHED_FLAG_RESET_ON_FORK','SCHED_FLAG_RECLAIM'],"
+			    "'runtime':1000000,'deadline':2000000,'period':3000000},"
+			    "'ioPriority':{'class':'IOPRIO_CLASS_IDLE','priority':7},"
+			    "'execCPUAffinity':{'initial':'0-1,3','final':'0'}},"
+			    "'linux':{'namespaces':[{'type':'uts'},{'type':'time'}],'personality':{'domain':'LINUX32',"
+			    "'flags':[]},'timeOffsets':{'monotonic':{'secs':-5,'nanosecs':7},"
+			    "'boottime':{'secs':86400}},'memoryPolicy':{'mode':'MPOL_INTERLEAVE',"
+			    "'nodes':'0-1','flags':['MPOL_F_STATIC_NODES']}}}",
+			    &cfg, &err);
+	if (!ok(r == 0 && cfg && cfg->process, "extra process/linux fields parse"))
+		printf("# %s\n", err.msg);
+	if (r != 0 || !cfg || !cfg->process)
+		return;
+	const struct oci_process *p = cfg->process;
+	ok(p->has_scheduler && p->scheduler.policy == 6 && p->scheduler.nice == -5 &&
+		   p->scheduler.flags == 3 && p->scheduler.runtime == 1000000 &&
+		   p->scheduler.deadline == 2000000 && p->scheduler.period == 3000000,
+	   "process.scheduler fields");
+	ok(p->has_io_priority && p->io_priority_class == 3 && p->io_priority == 7,
+	   "process.ioPriority fields");
+	ok(strcmp(p->cpu_affinity_initial, "0-1,3") == 0 && strcmp(p->cpu_affinity_final, "0") == 0,
+	   "process.execCPUAffinity fields");
+	ok(cfg->lx.has_personality && cfg->lx.personality == 8, "linux.personality LINUX32");
+	ok(cfg->lx.has_time_offsets && cfg->lx.monotonic_secs == -5 && cfg->lx.monotonic_nsecs == 7 &&
+		   cfg->lx.boottime_secs == 86400 && cfg->lx.boottime_nsecs == 0,
+	   "linux.timeOffsets fields");
+	ok(cfg->lx.has_memory_policy && cfg->lx.mempolicy_mode == (3 | (1 << 15)) &&
+		   strcmp(cfg->lx.mempolicy_nodes, "0-1") == 0,
+	   "linux.memoryPolicy fields");
+	ocifs_config_free(cfg);
+	cfg = NULL;
+	r = parse_patch("{'process':{'execCPUAffinity':{'initial':'','final':''}},"
+			"'linux':{'personality':{'domain':'LINUX'},'memoryPolicy':{'mode':'MPOL_DEFAULT'}}}",
+			&cfg, &err);
+	ok(r == 0 && cfg && !cfg->process->has_scheduler && !cfg->process->cpu_affinity_initial &&
+		   !cfg->process->cpu_affinity_final && cfg->lx.has_personality &&
+		   cfg->lx.personality == 0 && cfg->lx.has_memory_policy && !cfg->lx.has_time_offsets,
+	   "empty CPU lists, LINUX, MPOL_DEFAULT");
+	if (r == 0)
+		ocifs_config_free(cfg);
+}
+
 int main(void)
 {
 	test_full();
@@ -752,6 +820,7 @@ int main(void)
 	test_names();
 	test_load();
 	test_seccomp();
+	test_process_extra();
 	printf("1..%d\n", n_run);
 	return n_failed ? 1 : 0;
 }
