@@ -12,7 +12,7 @@
 
 #include "ctl.h"
 #include "ocifs/engine.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 /* At most this many words are kept; one more is enough to say "too many". */
 #define CTL_MAX_WORDS 4

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "daemon.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #define EV_KEEP 4096
 #define EV_RING_MIN 16

@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "fsconfig.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #define FS_CONFIG_DEFAULT_PATH "/etc/ocifs/ocifs.json"
 /* A group name or number longer than this is no group. */

@@ -77,7 +77,7 @@
 #include "keeper_internal.h"
 #include "ocifs/config.h"
 #include "ocifs/engine.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #define KEEPER_EARLY_MAX 256
 #define KEEPER_FD 3

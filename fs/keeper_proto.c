@@ -15,7 +15,7 @@
 
 #include "keeper.h"
 #include "keeper_internal.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 /* ---- wire format helpers (both processes) ---- */
 

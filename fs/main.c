@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #define DEFAULT_CONFIG "/etc/ocifs/ocifs.json"
 

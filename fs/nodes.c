@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "nodes.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 /* ---- renderers ---- */
 

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #ifndef FUSE_SUPER_MAGIC
 #define FUSE_SUPER_MAGIC 0x65735546

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "nodes.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 /* ---- the cache (d->lock held) ---- */
 

@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #define TAG_INOTIFY 1ULL
 #define TAG_STOP 2ULL

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "process.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 /* Declared here rather than in process.h: the one entry point of this file,
  * used by process.c only. */

@@ -30,7 +30,7 @@
 
 #include "cgroup.h"
 #include "cgroup_internal.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270

@@ -15,7 +15,7 @@
 
 #include "cgroup.h"
 #include "cgroup_internal.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 /* ---------- default devices ---------- */
 

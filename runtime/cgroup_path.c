@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cgroup.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 /* Appends the components of s (split on '/'), dropping empty and "." ones. */
 static void append_components(char **out, size_t *len, const char *s)

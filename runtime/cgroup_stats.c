@@ -27,7 +27,7 @@
 #include "cgroup_internal.h"
 #include "ocifs/engine.h"
 #include "state.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270

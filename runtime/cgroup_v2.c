@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "cgroup_internal.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #define FREEZE_TIMEOUT_MS 2000
 

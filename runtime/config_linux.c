@@ -12,7 +12,7 @@
 
 #include "ocifs/config.h"
 #include "rootfs.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #include "process_extra.h"
 #include "config_internal.h"

@@ -13,7 +13,7 @@
 
 #include "ocifs/config.h"
 #include "rootfs.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #include "config_internal.h"
 

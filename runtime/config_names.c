@@ -7,7 +7,7 @@
 #include <sys/resource.h>
 
 #include "process.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #define CAP_TABLE_MAX 64
 #define CAP_NAME_MAX 40

@@ -13,7 +13,7 @@
 
 #include "ocifs/config.h"
 #include "process.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #include "process_extra.h"
 #include "config_internal.h"

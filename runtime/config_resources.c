@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "ocifs/config.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #include "config_internal.h"
 

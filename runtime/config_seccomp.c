@@ -15,7 +15,7 @@
 
 #include "ocifs/config.h"
 #include "seccomp_filter.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #include "config_internal.h"
 

@@ -20,7 +20,7 @@
 #include "hooks.h"
 #include "state.h"
 #include "terminal.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 int sync_send(int fd, char tag, const char *payload)
 {

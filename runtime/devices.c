@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "rootfs_internal.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #define DEFAULT_DEVICE_MODE 0666
 

@@ -27,7 +27,7 @@
 #include "seccomp_filter.h"
 #include "state.h"
 #include "terminal.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 void ocifs_exec_opts_init(struct ocifs_exec_opts *o)
 {

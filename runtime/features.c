@@ -14,7 +14,7 @@
 
 #include "ocifs/engine.h"
 #include "seccomp_filter.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #ifndef OCIFS_VERSION
 #define OCIFS_VERSION "unknown"

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "hooks.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434

@@ -21,7 +21,7 @@
 #include "rootfs.h"
 #include "seccomp_filter.h"
 #include "terminal.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 

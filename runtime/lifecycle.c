@@ -16,7 +16,7 @@
 #include "container.h"
 #include "hooks.h"
 #include "state.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 /* A locked container: its dir fd (holding the flock), record, status. */
 struct locked {

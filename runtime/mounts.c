@@ -46,7 +46,7 @@
 #include <unistd.h>
 
 #include "rootfs_internal.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #define PROPAGATION_FLAGS (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)
 #define ATIME_FLAGS (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)

@@ -14,7 +14,7 @@
 
 #include "ns.h"
 #include "process_extra.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080

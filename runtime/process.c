@@ -18,7 +18,7 @@
 
 #include "process.h"
 #include "process_extra.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 /* caps.c */
 

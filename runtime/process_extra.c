@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "process_extra.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 struct name_num {
 	const char *name;

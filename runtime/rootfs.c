@@ -31,7 +31,7 @@
 
 #include "rootfs.h"
 #include "rootfs_internal.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 /* ---- helpers ---- */
 

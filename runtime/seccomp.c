@@ -63,7 +63,7 @@
 
 #include "ocifs/engine.h"
 #include "seccomp_filter.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)

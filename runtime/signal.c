@@ -5,7 +5,7 @@
 #include <strings.h>
 
 #include "ocifs/engine.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 static const struct {
 	const char *name; /* without "SIG" */

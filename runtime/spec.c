@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 #include "ocifs/engine.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 static const char *const default_caps[] = {
 	"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE",

@@ -13,7 +13,7 @@
 
 #include "cgroup.h"
 #include "state.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 static const char *const status_names[] = {
 	[OCIFS_CREATING] = "creating",

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "terminal.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 /* ---- the console socket --------------------------------------------- */
 

@@ -10,7 +10,7 @@
 #include "cgroup.h"
 #include "ocifs/engine.h"
 #include "state.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 int ocifs_update(const char *root, const char *id, const char *resources_json,
 		 ocifs_error *err)

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "ocifs/util.h"
 
 static void oom(void)
 {

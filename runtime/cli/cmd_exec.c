@@ -32,7 +32,7 @@
 #include "terminal.h"
 #include "ocifs/config.h"
 #include "ocifs/engine.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 enum {
 	OPT_CWD = 256,

@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "ocifs/engine.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #ifndef OCIFS_VERSION
 #define OCIFS_VERSION "unknown"

@@ -23,7 +23,7 @@
 
 #include "cli.h"
 #include "ocifs/engine.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 static const struct option help_only_opts[] = {
 	{ "help", no_argument, NULL, 'h' },

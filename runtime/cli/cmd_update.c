@@ -18,7 +18,7 @@
 
 #include "cli.h"
 #include "ocifs/engine.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 /* ---- update ---- */
 

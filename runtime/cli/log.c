@@ -12,7 +12,7 @@
 
 #include "cli.h"
 #include "ocifs/engine.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 static struct {
 	int fd;          /* --log file, -1 = none */

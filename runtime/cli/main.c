@@ -10,7 +10,7 @@
 
 #include "cli.h"
 #include "ocifs/engine.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 static int cmd_help(struct cli_ctx *ctx, int argc, char **argv);
 

@@ -15,7 +15,7 @@
 
 #include "cgroup_internal.h"
 #include "ocifs/config.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #include "tap.h"
 

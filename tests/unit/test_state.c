@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "state.h"
-#include "util.h"
+#include "ocifs/util.h"
 
 #include "tap.h"
 

@@ -1,6 +1,7 @@
-/* Small helpers shared by the engine: cleanup attributes, file I/O. */
-#ifndef OCIFS_UTIL_H
-#define OCIFS_UTIL_H
+/* Small helpers shared by the engine and its front ends: cleanup
+ * attributes, allocation that aborts on failure, file I/O (util.c). */
+#ifndef OCIFS_OCIFS_UTIL_H
+#define OCIFS_OCIFS_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
