@@ -22,6 +22,7 @@
 
 #include "ocifs/config.h"
 #include "ocifs/error.h"
+#include "ocifs/util.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
 
@@ -121,5 +122,17 @@ extern const size_t cg_n_default_device_rules;
  * defaults say anyway (deny-all rules and allows of default devices), so
  * that a hierarchy without a device filter may ignore it. */
 bool cg_device_rules_are_default(const struct oci_config *cfg);
+
+/* ---- host layout and paths (cgroup.c) ---- */
+
+/* The mounted hierarchies (scanned once per process, copied out). */
+int cg_hosts_load(struct cg_hosts *hosts, ocifs_error *err);
+void cg_hosts_free(struct cg_hosts *hosts);
+#define cleanup_hosts _cleanup_(cg_hosts_free)
+/* A path we may make or remove: absolute, normalised, not a root. */
+int cg_check_path(const char *path, ocifs_error *err);
+/* The hierarchy's mount point + path (caller frees). */
+char *cg_hier_dir(const struct cg_hier *h, const char *path);
+bool cg_dir_exists(const char *dir);
 
 #endif
