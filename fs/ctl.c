@@ -63,23 +63,6 @@ static bool is_control(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-/* Decimal digits only, value <= max; -1 otherwise (no overflow). */
-static long parse_uint(const char *s, size_t len, long max)
-{
-	long v = 0;
-
-	if (len == 0)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-		if (v > max)
-			return -1;
-	}
-	return v;
-}
-
 /* ---- argument parsers ---- */
 
 static int too_many(const struct ctl_command *c, ocifs_error *err)
@@ -170,7 +153,7 @@ static int args_stop(const struct ctl_command *c, const struct words *w,
 		return too_many(c, err);
 	if (w->n < 2)
 		return 0;
-	n = parse_uint(w->w[1].s, w->w[1].len, STOP_SECONDS_MAX);
+	n = parse_uint_n(w->w[1].s, w->w[1].len, STOP_SECONDS_MAX);
 	if (n < 0)
 		return ocifs_error_set(err, 0, "%s: SECONDS must be a whole number 0..%d, not "
 				       "\"%.*s%s\"", c->name, STOP_SECONDS_MAX, QUOTED(&w->w[1]));

@@ -410,30 +410,13 @@ void scf_set_state(struct seccomp_prog *sp, const char *state_json, int pid)
 
 static int send_notify_fd(struct seccomp_prog *sp, int nfd, ocifs_error *err)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
 	const char *body = sp->message ? sp->message : "{}";
-	struct iovec iov = { .iov_base = (void *)body, .iov_len = strlen(body) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c;
-	ssize_t n;
+	ssize_t n = send_with_fd(sp->listener_fd, nfd, body, strlen(body));
 
-	memset(&u, 0, sizeof(u));
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &nfd, sizeof(int));
-	do
-		n = sendmsg(sp->listener_fd, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return ocifs_error_set(err, errno, "seccomp: send the notify fd to %s",
 				       sp->listener_path);
-	if ((size_t)n != iov.iov_len)
+	if ((size_t)n != strlen(body))
 		return ocifs_error_set(err, EIO, "seccomp: send the notify fd: short write");
 	return 0;
 }

@@ -25,23 +25,6 @@ static const struct {
 	{ "SYS", SIGSYS },
 };
 
-/* Decimal digits only, value <= max; -1 otherwise (no overflow). */
-static long parse_uint(const char *s, size_t len, long max)
-{
-	long v = 0;
-
-	if (len == 0)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-		if (v > max)
-			return -1;
-	}
-	return v;
-}
-
 static bool prefix_ci(const char *s, size_t len, const char *p)
 {
 	size_t n = strlen(p);
@@ -52,7 +35,7 @@ int ocifs_signal_parse(const char *s, size_t len)
 {
 	long n;
 
-	n = parse_uint(s, len, 64);
+	n = parse_uint_n(s, len, 64);
 	if (n >= 0)
 		return n >= 1 ? (int)n : -1;
 	if (prefix_ci(s, len, "SIG")) {
@@ -72,7 +55,7 @@ int ocifs_signal_parse(const char *s, size_t len)
 		if (rl > 0) {
 			if (*r != (min ? '+' : '-'))
 				return -1;
-			off = parse_uint(r + 1, rl - 1, SIGRTMAX - SIGRTMIN);
+			off = parse_uint_n(r + 1, rl - 1, SIGRTMAX - SIGRTMIN);
 			if (off < 0)
 				return -1;
 		}

@@ -47,30 +47,14 @@ int terminal_connect_socket(const char *path, ocifs_error *err)
 
 int terminal_send_fd(int sock, int fd, const char *name, ocifs_error *err)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
+	/* as runc: the body is the slave's name (one NUL byte without one) */
 	const char *body = name && name[0] ? name : "\0";
-	struct iovec iov = { .iov_base = (void *)body,
-			     .iov_len = name && name[0] ? strlen(name) : 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c;
-	ssize_t n;
+	size_t len = name && name[0] ? strlen(name) : 1;
+	ssize_t n = send_with_fd(sock, fd, body, len);
 
-	memset(&u, 0, sizeof(u));
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return ocifs_error_set(err, errno, "send the pty master over the console socket");
-	if ((size_t)n != iov.iov_len)
+	if ((size_t)n != len)
 		return ocifs_error_set(err, EIO, "send the pty master: short write");
 	return 0;
 }

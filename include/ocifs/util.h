@@ -72,6 +72,13 @@ int mkdir_p(const char *path, mode_t mode, ocifs_error *err);
 /* Process start time (field 22 of /proc/PID/stat), 0 if the process is gone. */
 unsigned long long proc_start_time(pid_t pid);
 
+/* Sends one message (body, len >= 1 bytes) carrying fd as SCM_RIGHTS, with
+ * MSG_NOSIGNAL, retrying EINTR.  Returns the bytes sent, -1 with errno. */
+ssize_t send_with_fd(int sock, int fd, const void *body, size_t len);
+
+/* Decimal digits only (len bytes), value <= max; -1 otherwise (no overflow). */
+long parse_uint_n(const char *s, size_t len, long max);
+
 /* Milliseconds on CLOCK_MONOTONIC. */
 long long now_ms(void);
 

@@ -110,6 +110,15 @@ ctr_pid() {
 	rt state "$1" | jq -r .pid
 }
 
+# run_ctr: runs the container in the foreground; $output is what it printed
+run_ctr() {
+	run --separate-stderr rt run --bundle "$BUNDLE" "$CID" </dev/null
+	if [ "$status" -ne 0 ]; then
+		echo "run failed ($status): $stderr" >&2
+		return 1
+	fi
+}
+
 # init_pid ID: the host pid of the container's init
 init_pid() {
 	ctr_pid "$1"

@@ -14,15 +14,6 @@ teardown() {
 	teardown_bundle
 }
 
-# run the container in the foreground: $output is what it printed
-run_ctr() {
-	run --separate-stderr rt run --bundle "$BUNDLE" "$CID" </dev/null
-	if [ "$status" -ne 0 ]; then
-		echo "run failed ($status): $stderr" >&2
-		return 1
-	fi
-}
-
 @test "args are passed verbatim, stdout and stderr reach the caller" {
 	cfg '.process.args = ["sh", "-c", "echo \"$1|$2\"; echo to-stderr >&2", "sh", "a  b", "c'"'"'d\"e"]'
 	run_ctr

@@ -14,15 +14,6 @@ teardown() {
 	teardown_bundle
 }
 
-# run the container in the foreground: $output is what it printed
-run_ctr() {
-	run --separate-stderr rt run --bundle "$BUNDLE" "$CID" </dev/null
-	if [ "$status" -ne 0 ]; then
-		echo "run failed ($status): $stderr" >&2
-		return 1
-	fi
-}
-
 @test "personality: LINUX32 makes uname -m print i686" {
 	[ "$(uname -m)" = x86_64 ] || skip "not an x86_64 host"
 	is_ocirun || skip "runc 1.1 does not support linux.personality"
