@@ -51,8 +51,8 @@ int sync_send(int fd, char tag, const char *payload);
  * text after the tag, NUL-terminated, up to cap bytes. */
 int sync_recv(int fd, char *tag, char *payload, size_t cap);
 
-/* State JSON for hooks, from the record's fields. */
-char *hook_state_json(const char *id, const char *status, pid_t pid,
+/* The OCI state JSON (ocifs_state_json) given to hooks and to start. */
+char *hook_state_json(const char *id, enum ocifs_status status, pid_t pid,
 		      const char *bundle, const struct oci_config *cfg);
 
 #endif

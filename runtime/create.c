@@ -66,21 +66,18 @@ static json_t *annotations_object(const struct oci_config *cfg)
 	return o;
 }
 
-char *hook_state_json(const char *id, const char *status, pid_t pid,
+char *hook_state_json(const char *id, enum ocifs_status status, pid_t pid,
 		      const char *bundle, const struct oci_config *cfg)
 {
-	json_t *o = json_object();
-	char *text;
+	json_t *ann = annotations_object(cfg);
+	struct ocifs_state st = {
+		.id = (char *)id, .status = status, .pid = pid, .bundle = (char *)bundle,
+		.annotations_json = json_dumps(ann, JSON_COMPACT),
+	};
+	char *text = ocifs_state_json(&st);
 
-	json_object_set_new(o, "ociVersion", json_string(OCIFS_OCI_VERSION));
-	json_object_set_new(o, "id", json_string(id));
-	json_object_set_new(o, "status", json_string(status));
-	if (pid > 0)
-		json_object_set_new(o, "pid", json_integer(pid));
-	json_object_set_new(o, "bundle", json_string(bundle));
-	json_object_set_new(o, "annotations", annotations_object(cfg));
-	text = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
+	free(st.annotations_json);
+	json_decref(ann);
 	return text;
 }
 
@@ -273,7 +270,7 @@ static int drive_init(struct create_run *r, ocifs_error *err)
 		goto out;
 	if (sync_recv(r->sv[0], &tag, msg, OCIFS_ERROR_MSG_MAX + 2) < 0 || tag != 'H')
 		goto init_failed;
-	state = hook_state_json(r->o->id, "creating", r->pid, r->bundle, r->cfg);
+	state = hook_state_json(r->o->id, OCIFS_CREATING, r->pid, r->bundle, r->cfg);
 	if (hooks_run(&r->cfg->hooks[OCI_HOOK_PRESTART], "prestart", state, true, err) < 0 ||
 	    hooks_run(&r->cfg->hooks[OCI_HOOK_CREATE_RUNTIME], "createRuntime", state, true, err) < 0)
 		goto out;
@@ -309,7 +306,7 @@ static void undo_spawn(struct create_run *r)
 		cgroup_destroy(r->rec.cgroup, &ignored);
 	if (r->pid <= 0)
 		return;
-	state = hook_state_json(r->o->id, "stopped", 0, r->bundle, r->cfg);
+	state = hook_state_json(r->o->id, OCIFS_STOPPED, 0, r->bundle, r->cfg);
 	hooks_run(&r->cfg->hooks[OCI_HOOK_POSTSTOP], "poststop", state, false, &ignored);
 }
 

@@ -211,7 +211,7 @@ static int exec_seccomp(struct exec_run *x, const char *root, const char *id,
 	if (scf_build(cfg->lx.seccomp, &x->seccomp, err) < 0 ||
 	    scf_connect_listener(x->seccomp, err) < 0)
 		goto out;
-	state = hook_state_json(id, "running", r->pid, r->bundle, cfg);
+	state = hook_state_json(id, OCIFS_RUNNING, r->pid, r->bundle, cfg);
 	scf_set_state(x->seccomp, state, 0);
 	ret = 0;
 out:

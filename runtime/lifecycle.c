@@ -143,7 +143,7 @@ int ocifs_start(const char *root, const char *id, ocifs_error *err)
 	l.rec.started = true;
 	if (state_write(root, &l.rec, err) < 0)
 		goto out;
-	state = hook_state_json(id, "created", l.rec.pid, l.rec.bundle, cfg);
+	state = hook_state_json(id, OCIFS_CREATED, l.rec.pid, l.rec.bundle, cfg);
 	if (start_handshake(root, &l.rec, state, err) < 0) {
 		/* runtime.md: a failed startContainer hook (or exec) stops the
 		 * container, which is then destroyed and the poststop hooks run */
@@ -157,7 +157,7 @@ int ocifs_start(const char *root, const char *id, ocifs_error *err)
 		unlink(sock);
 	}
 	free(state);
-	state = hook_state_json(id, "running", l.rec.pid, l.rec.bundle, cfg);
+	state = hook_state_json(id, OCIFS_RUNNING, l.rec.pid, l.rec.bundle, cfg);
 	hooks_run(&cfg->hooks[OCI_HOOK_POSTSTART], "poststart", state, false, err);
 	ret = 0;
 out:
@@ -222,7 +222,7 @@ static int destroy_locked(const char *root, struct locked *l, bool force, ocifs_
 	}
 	if (cfg) {
 		ocifs_error ignored;
-		state = hook_state_json(l->rec.id, "stopped", 0, l->rec.bundle, cfg);
+		state = hook_state_json(l->rec.id, OCIFS_STOPPED, 0, l->rec.bundle, cfg);
 		hooks_run(&cfg->hooks[OCI_HOOK_POSTSTOP], "poststop", state, false, &ignored);
 		ocifs_config_free(cfg);
 	}
