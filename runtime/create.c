@@ -282,7 +282,7 @@ static int drive_init(struct create_run *r, ocifs_error *err)
 	goto out;
 init_failed:
 	if (tag == 'E')
-		ocifs_error_set(err, EINVAL, "%s", msg);
+		ocifs_error_set(err, 0, "%s", msg);
 	else
 		ocifs_error_set(err, EIO, "container init exited during set-up");
 out:

@@ -119,12 +119,12 @@ static int collect_report(struct exec_run *x, pid_t *pid, ocifs_error *err)
 		*pid = atoi(text);
 		if (len == 16)
 			return 0;
-		return ocifs_error_set(err, EINVAL, "%s", text + 16);
+		return ocifs_error_set(err, 0, "%s", text + 16);
 	}
 	*pid = 0;
 	if (len == 0)
 		return ocifs_error_set(err, EIO, "exec set-up process died");
-	return ocifs_error_set(err, EINVAL, "%s", text);
+	return ocifs_error_set(err, 0, "%s", text);
 }
 
 static int check_running(const char *root, const char *id, struct state_rec *r,

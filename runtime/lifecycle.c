@@ -115,7 +115,7 @@ static int start_handshake(const char *root, const struct state_rec *r,
 	if (read_fd_all(fd, &reply, &len, err) < 0)
 		return ocifs_error_prefix(err, "start reply");
 	if (len > 0)
-		return ocifs_error_set(err, EINVAL, "%s", reply);
+		return ocifs_error_set(err, 0, "%s", reply);
 	return 0;
 }
 

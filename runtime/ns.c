@@ -241,7 +241,7 @@ pid_t ns_spawn(struct ns_plan *plan, int child_fd, int parent_fd, ocifs_error *e
 		return ocifs_error_set(err, n < 0 ? errno : EIO, "namespace set-up process died");
 	msg[n] = '\0';
 	if (msg[0] == 'E')
-		return ocifs_error_set(err, EINVAL, "%s", msg + 1);
+		return ocifs_error_set(err, 0, "%s", msg + 1);
 	{
 		int into = 0;
 		if (msg[0] != 'P' || sscanf(msg + 1, "%d %d", &init, &into) != 2 || init <= 0)
