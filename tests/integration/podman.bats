@@ -185,3 +185,18 @@ teardown() {
 	pm rm -f -t 0 "$NAME"
 	fs_wait_gone "$cid"
 }
+
+@test "podman build: RUN steps go through ocirun (buildah: create, start, state, delete)" {
+	mkdir -p "$PM/ctx"
+	printf 'FROM %s\nRUN echo built > /built\nRUN test "$(cat /built)" = built\n' "$IMG" >"$PM/ctx/Containerfile"
+	run pm build -q -t localhost/ocifs-built:test "$PM/ctx"
+	[ "$status" -eq 0 ]
+	run pm run --rm localhost/ocifs-built:test cat /built
+	[ "$output" = built ]
+	pm rmi localhost/ocifs-built:test >/dev/null
+	# a failing RUN step fails the build with its status
+	printf 'FROM %s\nRUN exit 9\n' "$IMG" >"$PM/ctx/Containerfile"
+	run pm build -q "$PM/ctx"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"exit status 9"* ]]
+}
