@@ -200,3 +200,18 @@ teardown() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"exit status 9"* ]]
 }
+
+@test "podman: a container sharing the host pid namespace stops with kill --all" {
+	pm run -d --pid host --name "$NAME" "$IMG" sh -c 'sleep 1000 & sleep 1000'
+	cid="$(pm inspect -f '{{.Id}}' "$NAME")"
+	pids="$("$OCIRUN" --root "$PM_STATE" ps --format json "$cid" | jq -r '.[]')"
+	[ "$(wc -w <<<"$pids")" -ge 2 ]
+	pm stop -t 1 "$NAME"
+	run pm inspect -f '{{.State.Status}}' "$NAME"
+	[ "$output" = exited ]
+	# every process of the container is gone, not only its init
+	for p in $pids; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		! kill -0 "$p" 2>/dev/null
+	done
+}
