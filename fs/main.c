@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -133,6 +134,20 @@ static int resolve_group(const char *name, gid_t *gid)
 	return 0;
 }
 
+/* The watcher holds a pidfd and an OOM handle per live container: take the
+ * whole hard limit of open files.  Done after the keeper is forked, so the
+ * containers it starts keep the limit ocifs was started with. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			fprintf(stderr, "ocifs: raise the open-file limit: %s\n", strerror(errno));
+	}
+}
+
 static struct daemon *daemon_new(void)
 {
 	struct daemon *d = xcalloc(1, sizeof(*d));
@@ -237,6 +252,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ocifs: keeper: %s\n", err.msg);
 		goto out_free;
 	}
+	raise_nofile();
 
 	mount_opts = xasprintf("allow_other,default_permissions,fsname=ocifs,subtype=ocifs%s%s",
 			       o.fuse_opts ? "," : "", o.fuse_opts ? o.fuse_opts : "");

@@ -9,6 +9,9 @@
  *     of any operation, including pause/resume, which change no file here;
  *   - one pidfd per live init (created, running, paused): readable when the
  *     init exits, whoever its parent is;
+ *   - alongside each pidfd, the container's OOM handle (ocifs_oom_open: an
+ *     eventfd on v1 memory.oom_control, inotify on v2 memory.events),
+ *     readable when its memory cgroup hits OOM: an {"type":"oom"} event;
  *   - an eventfd that asks the thread to stop.
  * Keeper notices (exec start/exit, init exit) and finished ctl commands come
  * in through watch_keeper_notice() and watch_changed() on other threads.
@@ -18,16 +21,21 @@
  * Calls are serialised so events of one container come out in order.  A
  * pidfd is opened after the refresh that saw the pid alive and is followed
  * by one more refresh, so an init that died (and whose pid may have been
- * reused) in between is never watched in its place.
+ * reused) in between is never watched in its place.  OOMs pending on a
+ * container are read (under w->mu) and emitted before its state events and
+ * before its OOM handle is closed with the pidfd, so an OOM that kills the
+ * init comes out before the "stopped" state.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -37,6 +45,7 @@
 #define TAG_INOTIFY 1ULL
 #define TAG_STOP 2ULL
 #define TAG_PIDFD 3ULL
+#define TAG_OOM 4ULL
 #define TAG(kind, idx, gen) (((kind) << 56) | ((uint64_t)(idx) << 32) | (uint32_t)(gen))
 
 #define ROOT_MASK (IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ONLYDIR)
@@ -49,7 +58,8 @@ struct wentry {
 	int wd;                 /* inotify watch on ROOT/ID, -1 none */
 	int pidfd;              /* -1 none */
 	pid_t pid;              /* what pidfd refers to */
-	uint32_t gen;           /* tags the pidfd in epoll */
+	uint32_t gen;           /* tags the pidfd (and oom) in epoll */
+	struct ocifs_oom *oom;  /* OOM notifications, with the pidfd; NULL none */
 };
 
 struct watcher {
@@ -116,6 +126,7 @@ static struct wentry *ent_get(struct watcher *w, const char *id)
 	e->wd = -1;
 	e->pidfd = -1;
 	e->pid = 0;
+	e->oom = NULL;
 	return e;
 }
 
@@ -125,14 +136,85 @@ static void ent_maybe_free(struct wentry *e)
 		e->used = false;
 }
 
-static void ent_drop_pidfd(struct watcher *w, struct wentry *e)
+static void ent_close_oom(struct watcher *w, struct wentry *e)
 {
-	if (e->pidfd < 0)
+	if (!e->oom)
 		return;
+	epoll_ctl(w->ep, EPOLL_CTL_DEL, ocifs_oom_fd(e->oom), NULL);
+	ocifs_oom_close(e->oom);
+	e->oom = NULL;
+}
+
+/* OOMs pending on the entry's handle (0 when none).  A handle that fails
+ * to read is dropped, so that a level-triggered epoll cannot spin on it. */
+static uint64_t ent_oom_read(struct watcher *w, struct wentry *e)
+{
+	ocifs_error err = { 0 };
+	uint64_t n = 0;
+
+	if (e->oom && ocifs_oom_read(e->oom, &n, &err) < 0)
+		ent_close_oom(w, e);
+	return n;
+}
+
+/* Closes the entry's OOM handle; returns the OOMs still pending on it. */
+static uint64_t ent_drop_oom(struct watcher *w, struct wentry *e)
+{
+	uint64_t n = ent_oom_read(w, e);
+
+	ent_close_oom(w, e);
+	return n;
+}
+
+/* Drops the pidfd and the OOM handle; returns the OOMs that were pending,
+ * for the caller to emit once w->mu is released. */
+static uint64_t ent_drop_pidfd(struct watcher *w, struct wentry *e)
+{
+	uint64_t n = ent_drop_oom(w, e);
+
+	if (e->pidfd < 0)
+		return n;
 	epoll_ctl(w->ep, EPOLL_CTL_DEL, e->pidfd, NULL);
 	close(e->pidfd);
 	e->pidfd = -1;
 	e->pid = 0;
+	return n;
+}
+
+/* True when fd lies in the upper half of the fd limit: OOM handles then
+ * give way, so that the pidfds (which status tracking needs) never run
+ * out of fds because of them (fds are allocated lowest first). */
+static bool fd_budget_spent(int fd)
+{
+	struct rlimit rl;
+
+	return getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	       (rlim_t)fd >= rl.rlim_cur / 2;
+}
+
+/* Opens the container's OOM handle with a new pidfd (same gen in its tag).
+ * A container without a memory cgroup simply has none. */
+static void ent_open_oom(struct daemon *d, struct watcher *w, struct wentry *e)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN,
+		.data.u64 = TAG(TAG_OOM, (uint64_t)(e - w->ents), e->gen),
+	};
+	ocifs_error err = { 0 };
+
+	if (ocifs_oom_open(d->root, e->id, &e->oom, &err) < 0) {
+		if (d->debug)
+			fprintf(stderr, "ocifs: %s: no OOM events: %s\n", e->id, err.msg);
+		return;
+	}
+	if (fd_budget_spent(ocifs_oom_fd(e->oom)) ||
+	    epoll_ctl(w->ep, EPOLL_CTL_ADD, ocifs_oom_fd(e->oom), &ev) < 0) {
+		if (d->debug)
+			fprintf(stderr, "ocifs: %s: no OOM events: fd budget spent or epoll "
+				"failed\n", e->id);
+		ocifs_oom_close(e->oom);
+		e->oom = NULL;
+	}
 }
 
 /* Watches ROOT/ID (before its state is read, so no change is missed). */
@@ -178,9 +260,11 @@ static void take_snap(struct daemon *d, const char *id, struct snap *s)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* Arms, re-arms or drops the container's pidfd.  Returns true when the
- * caller must refresh again (a pidfd was just opened, or the pid is gone). */
-static bool pidfd_sync(struct watcher *w, const char *id, const struct snap *s)
+/* Arms, re-arms or drops the container's pidfd (and OOM handle).  Returns
+ * true when the caller must refresh again (a pidfd was just opened, or the
+ * pid is gone).  *ooms = OOMs pending on a dropped handle, to emit. */
+static bool pidfd_sync(struct daemon *d, struct watcher *w, const char *id,
+		       const struct snap *s, uint64_t *ooms)
 {
 	bool want = s->present && s->pid > 0 &&
 		    (s->status == OCIFS_CREATED || s->status == OCIFS_RUNNING ||
@@ -189,13 +273,14 @@ static bool pidfd_sync(struct watcher *w, const char *id, const struct snap *s)
 	bool again = false;
 	int fd;
 
+	*ooms = 0;
 	pthread_mutex_lock(&w->mu);
 	e = want ? ent_get(w, id) : ent_find(w, id);
 	if (!e)
 		goto out;
 	if (want && e->pidfd >= 0 && e->pid == s->pid)
 		goto out;
-	ent_drop_pidfd(w, e);
+	*ooms = ent_drop_pidfd(w, e);
 	if (!want) {
 		ent_maybe_free(e);
 		goto out;
@@ -217,6 +302,8 @@ static bool pidfd_sync(struct watcher *w, const char *id, const struct snap *s)
 		};
 		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
 			ent_drop_pidfd(w, e);
+		else
+			ent_open_oom(d, w, e);
 	}
 	again = true;
 out:
@@ -251,6 +338,35 @@ static void emit_state(struct daemon *d, const char *type, const char *id, const
 	events_emit(d, id, json);
 }
 
+/* n {"type":"oom"} lines (runc's events, plus the time). */
+static void emit_oom(struct daemon *d, const char *id, uint64_t n)
+{
+	char json[256], when[64];
+
+	if (!n)
+		return;
+	now_rfc3339(when, sizeof(when));
+	snprintf(json, sizeof(json), "{\"type\":\"oom\",\"id\":\"%s\",\"time\":\"%s\"}",
+		 id, when);
+	for (; n > 0; n--)
+		events_emit(d, id, json);
+}
+
+/* Emits the OOMs pending on the container's handle (before a state event
+ * that the OOM may have caused). */
+static void oom_poll(struct daemon *d, struct watcher *w, const char *id)
+{
+	struct wentry *e;
+	uint64_t n = 0;
+
+	pthread_mutex_lock(&w->mu);
+	e = ent_find(w, id);
+	if (e)
+		n = ent_oom_read(w, e);
+	pthread_mutex_unlock(&w->mu);
+	emit_oom(d, id, n);
+}
+
 static void emit_delete(struct daemon *d, const char *id)
 {
 	char json[256], when[64];
@@ -274,10 +390,14 @@ void watch_changed(struct daemon *d, const char *id)
 	for (int round = 0; round < 3; round++) {
 		int bits = tree_refresh(d, id);
 		struct snap s;
+		uint64_t ooms = 0;
+		bool again;
 
 		if ((bits & TREE_APPEARED) && w)
 			watch_dir(d, w, id);
 		take_snap(d, id, &s);
+		if (w)
+			oom_poll(d, w, id);
 		if (bits & TREE_VANISHED) {
 			emit_delete(d, id);
 			notify_vanished(d, id);
@@ -289,7 +409,11 @@ void watch_changed(struct daemon *d, const char *id)
 			emit_state(d, "state", id, &s);
 			notify_status(d, id);
 		}
-		if (!w || !pidfd_sync(w, id, &s))
+		if (!w)
+			break;
+		again = pidfd_sync(d, w, id, &s, &ooms);
+		emit_oom(d, id, ooms);
+		if (!again)
 			break;
 	}
 	if (held)
@@ -439,19 +563,28 @@ static void *watcher_main(void *arg)
 				return NULL;
 			} else if (kind == TAG_INOTIFY) {
 				overflow |= drain_inotify(d, w, &set);
-			} else if (kind == TAG_PIDFD) {
+			} else if (kind == TAG_PIDFD || kind == TAG_OOM) {
 				size_t idx = (tag >> 32) & 0xffffff;
 				uint32_t gen = (uint32_t)tag;
+				char id[129] = "";
+				uint64_t ooms = 0;
 
 				pthread_mutex_lock(&w->mu);
 				if (idx < w->n_ents && w->ents[idx].used &&
 				    w->ents[idx].gen == gen && w->ents[idx].pidfd >= 0) {
 					struct wentry *e = &w->ents[idx];
-					idset_add(&set, e->id);
-					ent_drop_pidfd(w, e); /* the init exited */
-					ent_maybe_free(e);
+					snprintf(id, sizeof(id), "%s", e->id);
+					if (kind == TAG_OOM) {
+						ooms = ent_oom_read(w, e);
+					} else {
+						idset_add(&set, e->id);
+						/* the init exited */
+						ooms = ent_drop_pidfd(w, e);
+						ent_maybe_free(e);
+					}
 				}
 				pthread_mutex_unlock(&w->mu);
+				emit_oom(d, id, ooms);
 			}
 		}
 		for (size_t i = 0; i < set.n; i++)
@@ -531,9 +664,12 @@ void watch_stop(struct daemon *d)
 	pthread_mutex_lock(&w->change_mu);
 	w->stopped = true;
 	d->watcher = NULL;
-	for (size_t i = 0; i < w->n_ents; i++)
+	for (size_t i = 0; i < w->n_ents; i++) {
 		if (w->ents[i].used && w->ents[i].pidfd >= 0)
 			close(w->ents[i].pidfd);
+		if (w->ents[i].used)
+			ocifs_oom_close(w->ents[i].oom);
+	}
 	free(w->ents);
 	w->ents = NULL;
 	w->n_ents = 0;

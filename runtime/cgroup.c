@@ -10,6 +10,9 @@
  * ("cpu,cpuacct" with its cpu and cpuacct symlinks) count once.  The named
  * hierarchy name=systemd is included, as runc does.  Version-specific work
  * goes through the drivers of cgroup_internal.h.
+ *
+ * Rootless mode (end of file): a tree the caller cannot write is skipped
+ * when no limit is asked, refused when one is (docs/DESIGN.md "Rootless").
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -471,6 +474,15 @@ int cgroup_update(const char *path, const struct oci_resources *res, ocifs_error
 	return 0;
 }
 
+/* Rootless with a delegated tree: v1 devices.deny/allow need CAP_SYS_ADMIN
+ * even in a cgroup we own.  As in runc, the allow-list is then not applied:
+ * an unprivileged user namespace cannot mknod, and only host nodes the
+ * user may open already are bind-mounted. */
+static bool rootless_skips_apply(const struct cg_hier *h)
+{
+	return h->version == 1 && strcmp(h->controllers, "devices") == 0 && cgroup_is_rootless();
+}
+
 int cgroup_create(const char *path, const struct oci_config *cfg, pid_t pid,
 		  ocifs_error *err)
 {
@@ -496,7 +508,7 @@ int cgroup_create(const char *path, const struct oci_config *cfg, pid_t pid,
 			rc = -1;
 			break;
 		}
-		if (h->drv->apply && h->drv->apply(h, dir, cfg, err) < 0) {
+		if (h->drv->apply && !rootless_skips_apply(h) && h->drv->apply(h, dir, cfg, err) < 0) {
 			done++; /* undo this one too */
 			rc = -1;
 			break;

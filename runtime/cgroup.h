@@ -4,8 +4,8 @@
  * tree (/sys/fs/cgroup/unified on hybrid hosts, /sys/fs/cgroup on pure v2).
  * Paths are relative to the hierarchy roots; a relative cgroupsPath is taken
  * under "/ocifs".  The device allow-list (linux.resources.devices after the
- * default devices) is applied on v1 with devices.deny/devices.allow; the
- * other limits (memory, cpu, pids, ...) by the v1 or v2 driver, before any
+ * default devices) is applied on v1 with devices.deny/devices.allow and on
+ * pure v2 hosts as an eBPF program (cgroup_bpf.c); the other limits (memory, cpu, pids, ...) by the v1 or v2 driver, before any
  * process enters.
  */
 #ifndef OCIFS_CGROUP_H
@@ -70,5 +70,27 @@ bool cgroup_is_frozen(const char *path);
  * `events --stats` data (cpu, memory, pids, blkio; what the host lacks is
  * omitted); caller frees. */
 int cgroup_stats(const char *path, char **json, ocifs_error *err);
+
+/* Rootless mode (runc's --rootless): "auto" = rootless when the effective
+ * uid is not 0 or the caller is in a user namespace.  In rootless mode a
+ * cgroup tree the caller cannot write is skipped when the config asks for
+ * no limits (the container then has no cgroup), and refused when it does. */
+enum cgroup_rootless {
+	CGROUP_ROOTLESS_AUTO,
+	CGROUP_ROOTLESS_TRUE,
+	CGROUP_ROOTLESS_FALSE,
+};
+
+/* Called once by the front end before any operation. */
+void cgroup_set_rootless(enum cgroup_rootless mode);
+bool cgroup_is_rootless(void);
+/* True unless /proc/self/uid_map is the initial namespace's identity map. */
+bool cgroup_in_userns(void);
+
+/* Before create: 1 = make and use the cgroup at path; 0 = rootless and some
+ * hierarchy is not writable but no limit is asked, so run without a cgroup;
+ * -1 = rootless, not writable, and the config asks for a limit (err names
+ * its JSON path and the directory). */
+int cgroup_rootless_check(const char *path, const struct oci_config *cfg, ocifs_error *err);
 
 #endif

@@ -35,45 +35,6 @@ const struct oci_device_rule cg_default_device_rules[] = {
 };
 const size_t cg_n_default_device_rules = ARRAY_SIZE(cg_default_device_rules);
 
-static bool access_subset(const char *a, const char *of)
-{
-	if (!a[0])
-		a = "rwm";
-	for (; *a; a++)
-		if (!strchr(of, *a))
-			return false;
-	return true;
-}
-
-bool cg_device_rules_are_default(const struct oci_config *cfg)
-{
-	if (!cfg || !cfg->has_linux)
-		return true;
-	for (size_t i = 0; i < cfg->lx.n_device_rules; i++) {
-		const struct oci_device_rule *r = &cfg->lx.device_rules[i];
-		char type = r->type ? r->type : 'a';
-		bool covered = false;
-
-		if (!r->allow) {
-			/* only "deny everything" is what the default does */
-			if (type == 'a' && r->major < 0 && r->minor < 0 &&
-			    access_subset("rwm", r->access[0] ? r->access : "rwm"))
-				continue;
-			return false;
-		}
-		for (size_t j = 0; j < cg_n_default_device_rules && !covered; j++) {
-			const struct oci_device_rule *d = &cg_default_device_rules[j];
-			covered = type == d->type &&
-				  (r->major < 0 ? WILD : r->major) == d->major &&
-				  (r->minor < 0 ? WILD : r->minor) == d->minor &&
-				  access_subset(r->access, d->access);
-		}
-		if (!covered)
-			return false;
-	}
-	return true;
-}
-
 /* ---------- small file helpers ---------- */
 
 void cg_sleep_ms(long ms)

@@ -118,10 +118,6 @@ void cg_sleep_ms(long ms);
  * plus mknod of any device and the pty slaves), in devices.allow form. */
 extern const struct oci_device_rule cg_default_device_rules[];
 extern const size_t cg_n_default_device_rules;
-/* True when cfg's linux.resources.devices is absent or only says what the
- * defaults say anyway (deny-all rules and allows of default devices), so
- * that a hierarchy without a device filter may ignore it. */
-bool cg_device_rules_are_default(const struct oci_config *cfg);
 
 /* ---- host layout and paths (cgroup.c) ---- */
 

@@ -2,17 +2,20 @@
  * /sys/fs/cgroup/unified on hybrid ones, where it carries no controllers
  * but still gives cgroup.kill, cgroup.freeze and cgroup.events).
  *
- * Devices: v2 has no devices files; the allow-list is an eBPF program
- * attached to the cgroup (BPF_CGROUP_DEVICE), not written yet.  On a pure
- * v2 host a device list that asks for more than the default is refused
- * rather than silently ignored.  On hybrid hosts the v1 devices
- * controller does the filtering.
+ * Devices: v2 has no devices files; on a pure v2 host the effective rule
+ * list (the same as v1's: deny all, linux.resources.devices, the defaults)
+ * becomes an eBPF program attached to the container's cgroup
+ * (cgroup_bpf.c) in `apply`, before any process enters; `update` leaves it
+ * alone.  On hybrid hosts the v1 devices controller does the filtering and
+ * nothing is attached here.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup_bpf.h"
 #include "cgroup_internal.h"
 #include "ocifs/util.h"
 
@@ -323,14 +326,26 @@ static int v2_set_resources(const struct cg_hier *h, const char *dir,
 	return v2_unified(dir, r, err);
 }
 
+/* The device filter of a pure v2 host (see the top of the file). */
+static int v2_apply_devices(const char *dir, const struct oci_config *cfg, ocifs_error *err)
+{
+	cleanup_free struct oci_device_rule *rules = NULL;
+	cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t n;
+
+	if (fd < 0)
+		return ocifs_error_set(err, errno, "open %s", dir);
+	n = cg_effective_device_rules(cfg, &rules);
+	if (cgroup_bpf_devices_attach(fd, rules, n, err) < 0)
+		return ocifs_error_prefix(err, "linux.resources.devices: %s", dir);
+	return 0;
+}
+
 static int v2_apply(const struct cg_hier *h, const char *dir, const struct oci_config *cfg,
 		    ocifs_error *err)
 {
-	if (h->unified_only && !cg_device_rules_are_default(cfg)) {
-		ocifs_error_set(err, 0, "linux.resources.devices: not supported on cgroup v2 yet");
-		err->code = ENOTSUP;
+	if (h->unified_only && v2_apply_devices(dir, cfg, err) < 0)
 		return -1;
-	}
 	if (cfg && cfg->has_linux)
 		return v2_set_resources(h, dir, cfg->lx.resources, false, err);
 	return 0;

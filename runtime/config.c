@@ -575,7 +575,7 @@ static int validate_cross(const struct oci_config *cfg, ocifs_error *err)
 	if (cfg->domainname && cfg->domainname[0] && !uts)
 		return ocifs_error_set(err, 0,
 				       "domainname: setting it requires a \"uts\" entry in linux.namespaces");
-	return 0;
+	return cfg_mounts_check_idmap(cfg, err);
 }
 
 typedef int (*parse_step)(json_t *root, struct oci_config *cfg, ocifs_error *err);
@@ -646,6 +646,8 @@ static void free_mounts(struct oci_config *cfg)
 		free(m->source);
 		cfg_strv_free(m->options, m->n_options);
 		free(m->data);
+		free(m->uid_mappings);
+		free(m->gid_mappings);
 	}
 	free(cfg->mounts);
 }

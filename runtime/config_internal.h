@@ -37,8 +37,12 @@ void cfg_error_sanitize(ocifs_error *err);
 int cfg_process_from_json(json_t *o, const char *prefix, struct oci_process **out,
 			  ocifs_error *err);
 int cfg_linux_from_json(json_t *o, struct oci_linux *lx, ocifs_error *err);
+/* One {containerID, hostID, size} at path (linux.uidMappings[i], a mount's
+ * uidMappings[i], ...): an object, ranges within 32-bit IDs. */
+int cfg_idmap(json_t *v, const char *path, struct oci_idmap *m, ocifs_error *err);
 void cfg_linux_clear(struct oci_linux *lx);
 int cfg_mounts_from_json(json_t *arr, struct oci_config *cfg, ocifs_error *err);
+int cfg_mounts_check_idmap(const struct oci_config *cfg, ocifs_error *err);
 /* from config_resources.c: linux.resources but devices; *out is set (and
  * must be freed with ocifs_resources_free) even on failure */
 int cfg_resources_from_json(json_t *res, struct oci_resources **out, ocifs_error *err);

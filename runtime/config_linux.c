@@ -99,13 +99,12 @@ static bool has_ns(const struct oci_linux *lx, enum oci_ns_type t)
 
 /* ---- uidMappings / gidMappings ---- */
 
-static int parse_idmap(json_t *v, const char *path, void *elem, struct oci_linux *lx,
-		       ocifs_error *err)
+int cfg_idmap(json_t *v, const char *path, struct oci_idmap *m, ocifs_error *err)
 {
-	struct oci_idmap *m = elem;
 	int64_t c, h, s;
 
-	(void)lx;
+	if (!json_is_object(v))
+		return ocifs_error_set(err, 0, "%s: must be an object", path);
 	if (cfg_int(v, path, "containerID", true, 0, U32_MAX, NULL, &c, err) < 0 ||
 	    cfg_int(v, path, "hostID", true, 0, U32_MAX, NULL, &h, err) < 0 ||
 	    cfg_int(v, path, "size", true, 1, U32_MAX, NULL, &s, err) < 0)
@@ -116,6 +115,13 @@ static int parse_idmap(json_t *v, const char *path, void *elem, struct oci_linux
 	m->host_id = (uint32_t)h;
 	m->size = (uint32_t)s;
 	return 0;
+}
+
+static int parse_idmap(json_t *v, const char *path, void *elem, struct oci_linux *lx,
+		       ocifs_error *err)
+{
+	(void)lx;
+	return cfg_idmap(v, path, elem, err);
 }
 
 static int parse_idmaps(json_t *o, struct oci_linux *lx, ocifs_error *err)

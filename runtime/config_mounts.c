@@ -4,6 +4,12 @@
  * into MS_* flags to set and to clear, a propagation change, the bind
  * kind, and the filesystem-specific rest as comma-joined `data`.  Later
  * options win over earlier ones ("ro,rw" is rw), as with mount(8).
+ *
+ * ID-mapped mounts: "idmap" (the mount itself) and "ridmap" (every mount of
+ * an rbind tree) set m->idmap / m->recursive_idmap; uidMappings/gidMappings
+ * on the entry imply "idmap".  Both lists or neither (then the container's
+ * user namespace's mapping is used), only on bind mounts, and only with a
+ * user namespace (cfg_mounts_check_idmap, as runc).  See idmap.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +33,7 @@ enum opt_kind {
 	OPT_BIND,        /* bind, rbind (flag holds MS_REC for rbind) */
 	OPT_PROPAGATION, /* shared, rslave ...: see mount_propagation_flag() */
 	OPT_NOOP,        /* defaults */
+	OPT_IDMAP,       /* idmap, ridmap (flag holds MS_REC for ridmap) */
 	OPT_NOT_YET,     /* valid in the spec, not implemented yet */
 };
 
@@ -58,7 +65,8 @@ static const struct mount_opt mount_opts[] = {
 	{ "private", OPT_PROPAGATION, 0 },     { "rprivate", OPT_PROPAGATION, 0 },
 	{ "unbindable", OPT_PROPAGATION, 0 },  { "runbindable", OPT_PROPAGATION, 0 },
 	{ "defaults", OPT_NOOP, 0 },
-	/* recursive (mount_setattr) variants, ID-mapped mounts, tmpcopyup */
+	{ "idmap", OPT_IDMAP, 0 },             { "ridmap", OPT_IDMAP, MS_REC },
+	/* recursive (mount_setattr) variants, tmpcopyup */
 	{ "rro", OPT_NOT_YET, 0 },             { "rrw", OPT_NOT_YET, 0 },
 	{ "rnosuid", OPT_NOT_YET, 0 },         { "rsuid", OPT_NOT_YET, 0 },
 	{ "rnodev", OPT_NOT_YET, 0 },          { "rdev", OPT_NOT_YET, 0 },
@@ -68,7 +76,6 @@ static const struct mount_opt mount_opts[] = {
 	{ "rrelatime", OPT_NOT_YET, 0 },       { "rnorelatime", OPT_NOT_YET, 0 },
 	{ "rstrictatime", OPT_NOT_YET, 0 },    { "rnostrictatime", OPT_NOT_YET, 0 },
 	{ "rnosymfollow", OPT_NOT_YET, 0 },    { "rsymfollow", OPT_NOT_YET, 0 },
-	{ "idmap", OPT_NOT_YET, 0 },           { "ridmap", OPT_NOT_YET, 0 },
 	{ "tmpcopyup", OPT_NOT_YET, 0 },
 };
 
@@ -129,6 +136,10 @@ static void apply_opt(struct oci_mount *m, const struct mount_opt *o, const char
 	case OPT_PROPAGATION:
 		m->propagation = (unsigned long)mount_propagation_flag(name);
 		break;
+	case OPT_IDMAP:
+		m->idmap = true;
+		m->recursive_idmap = (o->flag & MS_REC) != 0;
+		break;
 	case OPT_NOOP:
 	case OPT_NOT_YET:
 		break;
@@ -142,6 +153,9 @@ int mount_options_decode(struct oci_mount *m, ocifs_error *err)
 
 	m->flags = m->clear_flags = m->propagation = 0;
 	m->bind = m->recursive_bind = false;
+	/* mount-level mappings mean an ID-mapped mount even without "idmap" */
+	m->idmap = m->n_uid_mappings || m->n_gid_mappings;
+	m->recursive_idmap = false;
 	free(m->data);
 	m->data = NULL;
 	if (m->type && strcmp(m->type, "bind") == 0) {
@@ -184,9 +198,53 @@ static int prefix_path(ocifs_error *err, const char *path)
 	return -1;
 }
 
+
+
+static int parse_idmap_list(json_t *v, const char *path, const char *key,
+			    struct oci_idmap **out, size_t *n, ocifs_error *err)
+{
+	char base[CFG_PATH_MAX], epath[CFG_PATH_MAX];
+	json_t *arr, *e;
+	size_t i;
+
+	if (cfg_array(v, path, key, &arr, err) < 0)
+		return -1;
+	if (!arr || json_array_size(arr) == 0)
+		return 0;
+	cfg_path_key(base, path, key);
+	/* the kernel takes at most 340 lines in uid_map/gid_map */
+	if (json_array_size(arr) > 340)
+		return ocifs_error_set(err, 0, "%s: at most 340 entries", base);
+	*out = xcalloc(json_array_size(arr), sizeof(**out));
+	json_array_foreach (arr, i, e) {
+		cfg_path_idx(epath, base, i);
+		(*n)++;
+		if (cfg_idmap(e, epath, &(*out)[i], err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* What an ID-mapped mount needs that one entry can tell. */
+static int check_idmapped(const struct oci_mount *m, const char *path, ocifs_error *err)
+{
+	if (!m->idmap)
+		return 0;
+	if (!m->bind)
+		return ocifs_error_set(err, 0, "%s: an ID-mapped mount (idmap, ridmap, "
+				       "uidMappings/gidMappings) must be a bind mount", path);
+	if (!m->source || !m->source[0])
+		return ocifs_error_set(err, 0, "%s.source: required for an ID-mapped mount", path);
+	if (!m->n_uid_mappings != !m->n_gid_mappings)
+		return ocifs_error_set(err, 0, "%s.%s: required with %s (an ID-mapped mount "
+				       "maps both)", path,
+				       m->n_uid_mappings ? "gidMappings" : "uidMappings",
+				       m->n_uid_mappings ? "uidMappings" : "gidMappings");
+	return 0;
+}
+
 static int parse_mount(json_t *v, const char *path, struct oci_mount *m, ocifs_error *err)
 {
-	static const char *const not_yet[] = { "uidMappings", "gidMappings", NULL };
 	char dpath[CFG_PATH_MAX];
 
 	if (!json_is_object(v))
@@ -198,11 +256,14 @@ static int parse_mount(json_t *v, const char *path, struct oci_mount *m, ocifs_e
 	    cfg_string(v, path, "type", false, &m->type, err) < 0 ||
 	    cfg_string(v, path, "source", false, &m->source, err) < 0 ||
 	    cfg_strv(v, path, "options", &m->options, &m->n_options, err) < 0 ||
-	    cfg_refuse(v, path, not_yet, err) < 0)
+	    parse_idmap_list(v, path, "uidMappings", &m->uid_mappings, &m->n_uid_mappings,
+			     err) < 0 ||
+	    parse_idmap_list(v, path, "gidMappings", &m->gid_mappings, &m->n_gid_mappings,
+			     err) < 0)
 		return -1;
 	if (mount_options_decode(m, err) < 0)
 		return prefix_path(err, path);
-	return 0;
+	return check_idmapped(m, path, err);
 }
 
 int cfg_mounts_from_json(json_t *arr, struct oci_config *cfg, ocifs_error *err)
@@ -220,5 +281,19 @@ int cfg_mounts_from_json(json_t *arr, struct oci_config *cfg, ocifs_error *err)
 		if (parse_mount(v, path, &cfg->mounts[i], err) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int cfg_mounts_check_idmap(const struct oci_config *cfg, ocifs_error *err)
+{
+	bool userns = ocifs_config_namespace(cfg, OCI_NS_USER) != NULL;
+
+	/* runc refuses these too: without a user namespace there is no
+	 * container mapping to default to, and mapping host IDs for a
+	 * container that runs with the host's IDs is rarely what was meant */
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (cfg->mounts[i].idmap && !userns)
+			return ocifs_error_set(err, 0, "mounts[%zu]: an ID-mapped mount requires a "
+					       "\"user\" entry in linux.namespaces", i);
 	return 0;
 }

@@ -2,6 +2,8 @@
  * init) share.
  *
  * Create protocol over a SOCK_SEQPACKET socketpair, one tag byte a message:
+ *   runtime -> init  'M'+index  an ID-mapped mount (SCM_RIGHTS), one per
+ *                    such mounts[index], before the first 'G' (idmap.c)
  *   runtime -> init  'G'  ids mapped, cgroup joined: go on
  *   init -> runtime  'H'  mounts made, before pivot_root: run createRuntime
  *   runtime -> init  'G'  hooks done

@@ -18,6 +18,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "state.h"
 #include "terminal.h"
 #include "ocifs/util.h"
@@ -230,8 +231,15 @@ static int set_oom_score(pid_t pid, const struct oci_config *cfg, ocifs_error *e
 static int prepare_cgroup(struct create_run *r, ocifs_error *err)
 {
 	ocifs_error none;
+	int use;
 
 	r->rec.cgroup = cgroup_path_for(r->cfg, r->o->id);
+	use = cgroup_rootless_check(r->rec.cgroup, r->cfg, err);
+	if (use <= 0) { /* rootless without a writable cgroup tree */
+		free(r->rec.cgroup);
+		r->rec.cgroup = NULL;
+		return use;
+	}
 	if (r->plan.new_user)
 		return 0;
 	if (cgroup_create(r->rec.cgroup, r->cfg, 0, err) < 0)
@@ -243,6 +251,8 @@ static int prepare_cgroup(struct create_run *r, ocifs_error *err)
 /* After the clone: whatever prepare_cgroup could not arrange. */
 static int enter_cgroup(struct create_run *r, ocifs_error *err)
 {
+	if (!r->rec.cgroup)
+		return 0;
 	if (r->plan.new_user)
 		return cgroup_create(r->rec.cgroup, r->cfg, r->pid, err);
 	if (r->plan.cgroup_fd >= 0 && !r->plan.cloned_into_cgroup)
@@ -259,6 +269,9 @@ static int drive_init(struct create_run *r, ocifs_error *err)
 	int ret = -1;
 
 	if (r->plan.new_user && ns_write_id_maps(r->pid, r->cfg, err) < 0)
+		goto out;
+	/* needs the maps written, and the host's privileges (see idmap.c) */
+	if (idmap_send_mounts(r->sv[0], r->cfg, r->bundle, r->pid, err) < 0)
 		goto out;
 	if (set_oom_score(r->pid, r->cfg, err) < 0)
 		goto out;

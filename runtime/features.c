@@ -2,8 +2,8 @@
  *
  * `ocirun features` and the filesystem's `features` file print this.  It is
  * truthful: it lists only what this build implements.  AppArmor,
- * SELinux, Intel RDT, idmapped mounts, net devices and the systemd cgroup
- * driver are not implemented (yet), so they are reported as disabled.
+ * SELinux, Intel RDT, net devices and the systemd cgroup driver are not
+ * implemented (yet), so they are reported as disabled.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -22,13 +22,13 @@
 
 /* Every option the config parser decodes (mount_opts[] in config_mounts.c,
  * without the ones it refuses as not implemented yet: the recursive
- * "rro"-style options, idmap, tmpcopyup). */
+ * "rro"-style options, tmpcopyup). */
 static const char *const mount_options[] = {
 	"async", "atime", "bind", "defaults", "dev", "diratime", "dirsync",
-	"exec", "iversion", "lazytime", "loud", "mand", "noatime", "nodev",
+	"exec", "idmap", "iversion", "lazytime", "loud", "mand", "noatime", "nodev",
 	"nodiratime", "noexec", "noiversion", "nolazytime", "nomand",
 	"norelatime", "nostrictatime", "nosuid", "nosymfollow", "private",
-	"rbind", "relatime", "remount", "ro", "rprivate", "rshared", "rslave",
+	"rbind", "relatime", "remount", "ridmap", "ro", "rprivate", "rshared", "rslave",
 	"runbindable", "rw", "shared", "silent", "slave", "strictatime", "suid",
 	"symfollow", "sync", "unbindable",
 };
@@ -124,15 +124,16 @@ static json_t *linux_features(void)
 	json_object_set_new(lx, "namespaces", namespace_names());
 	json_object_set_new(lx, "capabilities", capability_names());
 	json_object_set_new(lx, "cgroup",
+			    /* rdma: rdma.max on cgroup v2 (v1 has no such driver here) */
 			    json_pack("{s:b,s:b,s:b,s:b,s:b}",
 				      "v1", 1, "v2", 1, "systemd", 0,
-				      "systemdUser", 0, "rdma", 0));
+				      "systemdUser", 0, "rdma", 1));
 	json_object_set_new(lx, "seccomp", seccomp_features());
 	json_object_set_new(lx, "apparmor", enabled(false));
 	json_object_set_new(lx, "selinux", enabled(false));
 	json_object_set_new(lx, "intelRdt", enabled(false));
 	json_object_set_new(lx, "mountExtensions",
-			    json_pack("{s:o}", "idmap", enabled(false)));
+			    json_pack("{s:o}", "idmap", enabled(true)));
 	json_object_set_new(lx, "netDevices", enabled(false));
 	return lx;
 }

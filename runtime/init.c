@@ -16,6 +16,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "process.h"
 #include "process_extra.h"
 #include "rootfs.h"
@@ -230,6 +231,9 @@ void init_main(struct init_ctx *c)
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	install_wait_handlers();
+	/* the runtime sends the ID-mapped mounts before its first 'G' */
+	if (idmap_recv_mounts(c->sync_fd, c->cfg, &err) < 0)
+		init_fail(c, &err);
 	free(wait_go(c));
 	if (build_before_hooks(c, &err) < 0)
 		init_fail(c, &err);

@@ -6,6 +6,10 @@
  * through the O_PATH fd as /proc/self/fd/N, so a symlink in the rootfs
  * (absolute or "../../..") can never send a mount to the host.
  *
+ * ID-mapped binds ("idmap", "ridmap", mount mappings) arrive as detached
+ * mounts made by the runtime (idmap.c) and are attached with move_mount()
+ * in their place in the order; flags as for other binds.
+ *
  * Bind mounts: MS_BIND (| MS_REC for rbind) first, then, when more flags are
  * asked (ro, nosuid, nodev, noexec, atime), a MS_REMOUNT|MS_BIND that keeps
  * the flags the source mount already has, so it works in a user namespace
@@ -45,6 +49,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "idmap.h"
 #include "rootfs_internal.h"
 #include "ocifs/util.h"
 
@@ -290,6 +295,28 @@ static int do_bind(int rootfd, int tfd, const struct oci_mount *m, const char *s
 	return 0;
 }
 
+/* An ID-mapped bind: the runtime made the detached, ID-mapped mount (see
+ * idmap.c); attach it, then remount with the asked flags as do_bind does. */
+static int do_idmapped(int rootfd, int tfd, const struct oci_mount *m, int *newfd,
+		       ocifs_error *err)
+{
+	unsigned long extra = m->flags & ~NOT_FOR_FRESH;
+	cleanup_close int fd = idmap_take_mount(m);
+
+	if (fd < 0)
+		return ocifs_error_set(err, EIO, "mount %s on %s: no ID-mapped mount from the runtime",
+				       m->source, m->destination);
+	if (move_mount(fd, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return ocifs_error_set(err, errno, "mount %s on %s: attach the ID-mapped mount",
+				       m->source, m->destination);
+	*newfd = reopen_mounted(rootfd, tfd, m->destination, err);
+	if (*newfd < 0)
+		return -1;
+	if (extra && remount_bind(*newfd, m->destination, extra, m->clear_flags, err) < 0)
+		return ocifs_error_prefix(err, "mount %s on %s", m->source, m->destination);
+	return 0;
+}
+
 /* A fresh filesystem; sysfs and mqueue fall back to an rbind of the host's
  * when the kernel refuses (EPERM in a user namespace). */
 static int do_fresh(int rootfd, int tfd, const struct oci_mount *m, int *newfd,
@@ -360,7 +387,9 @@ int mount_entry(int rootfd, const struct oci_mount *m, const struct rootfs_env *
 	if (tfd < 0)
 		return ocifs_error_prefix(err, "mount %s on %s", mount_name(m), m->destination);
 
-	if (m->bind)
+	if (m->idmap)
+		r = do_idmapped(rootfd, tfd, m, &nfd, err);
+	else if (m->bind)
 		r = do_bind(rootfd, tfd, m, m->source, &nfd, err);
 	else if (streq(m->type, "cgroup") || streq(m->type, "cgroup2"))
 		r = mount_cgroup(rootfd, tfd, m, env, &nfd, err);

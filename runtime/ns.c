@@ -264,16 +264,52 @@ static int write_map(pid_t pid, const char *file, const struct oci_idmap *m, siz
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
 					m[i].container_id, m[i].host_id, m[i].size);
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	if (write_file(path, buf, err) < 0)
-		return ocifs_error_prefix(err, "linux.%s", strcmp(file, "uid_map") ? "gidMappings" : "uidMappings");
+	return write_file(path, buf, err);
+}
+
+/* Names the config field of a refused map; an unprivileged writer is also
+ * told the kernel's rule for it (user_namespaces(7)). */
+static int map_error(ocifs_error *err, const char *field, const char *what)
+{
+	char cause[OCIFS_ERROR_MSG_MAX];
+	int code = err->code;
+
+	snprintf(cause, sizeof(cause), "%s", err->msg);
+	if (code == EPERM && geteuid() != 0)
+		ocifs_error_set(err, 0, "%s: %s (an unprivileged user may map only its own %s, "
+				"size 1)", field, cause, what);
+	else
+		ocifs_error_set(err, 0, "%s: %s", field, cause);
+	err->code = code;
+	return -1;
+}
+
+/* Without CAP_SETGID over the parent namespace (an ordinary user, rootless)
+ * the kernel takes a gid_map only once setgroups(2) is denied in the child
+ * namespace, and then only a single line mapping the writer's own egid.
+ * So a refused gid_map is retried after writing "deny"; root never gets
+ * there and keeps setgroups for additionalGids. */
+static int write_gid_map(pid_t pid, const struct oci_config *cfg, ocifs_error *err)
+{
+	char path[64];
+	ocifs_error deny_err;
+
+	if (write_map(pid, "gid_map", cfg->lx.gid_mappings, cfg->lx.n_gid_mappings, err) == 0)
+		return 0;
+	if (err->code != EPERM)
+		return map_error(err, "linux.gidMappings", "gid");
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	if (write_file(path, "deny", &deny_err) < 0 ||
+	    write_map(pid, "gid_map", cfg->lx.gid_mappings, cfg->lx.n_gid_mappings, err) < 0)
+		return map_error(err, "linux.gidMappings", "gid");
 	return 0;
 }
 
 int ns_write_id_maps(pid_t pid, const struct oci_config *cfg, ocifs_error *err)
 {
 	if (write_map(pid, "uid_map", cfg->lx.uid_mappings, cfg->lx.n_uid_mappings, err) < 0)
-		return -1;
-	return write_map(pid, "gid_map", cfg->lx.gid_mappings, cfg->lx.n_gid_mappings, err);
+		return map_error(err, "linux.uidMappings", "uid");
+	return write_gid_map(pid, cfg, err);
 }
 
 int ns_open_of_pid(pid_t pid, int fds[OCI_NS__COUNT], ocifs_error *err)

@@ -127,10 +127,10 @@ static json_t *linux_section(bool rootless)
 	else {
 		json_object_set_new(lx, "uidMappings",
 				    json_pack("[{s:i,s:I,s:i}]", "containerID", 0,
-					      "hostID", (json_int_t)getuid(), "size", 1));
+					      "hostID", (json_int_t)geteuid(), "size", 1));
 		json_object_set_new(lx, "gidMappings",
 				    json_pack("[{s:i,s:I,s:i}]", "containerID", 0,
-					      "hostID", (json_int_t)getgid(), "size", 1));
+					      "hostID", (json_int_t)getegid(), "size", 1));
 	}
 	json_object_set_new(lx, "namespaces", namespaces(rootless));
 	json_object_set_new(lx, "maskedPaths", strings(masked_paths, ARRAY_SIZE(masked_paths)));

@@ -127,6 +127,15 @@ struct oci_mount {
 	bool bind;                  /* "bind" or "rbind" given (or type "bind") */
 	bool recursive_bind;        /* "rbind" */
 	char *data;                 /* remaining fs-specific options joined by ',' or NULL */
+	/* ID-mapped bind mount: "idmap" / "ridmap", or mount-level mappings
+	 * (which imply "idmap").  No mappings = the container's user
+	 * namespace's; otherwise both lists are given. */
+	bool idmap;
+	bool recursive_idmap;       /* "ridmap": every mount of the tree */
+	struct oci_idmap *uid_mappings;
+	size_t n_uid_mappings;
+	struct oci_idmap *gid_mappings;
+	size_t n_gid_mappings;
 };
 
 enum oci_ns_type {

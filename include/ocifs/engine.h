@@ -123,6 +123,22 @@ int ocifs_ps(const char *root, const char *id, pid_t **pids, size_t *n, ocifs_er
  * container is stopped. */
 int ocifs_stats(const char *root, const char *id, char **json, ocifs_error *err);
 
+/* OOM notifications of the container's memory cgroup (runc's `events`
+ * {"type":"oom"}).  ocifs_oom_open: ENOTSUP when the container has no
+ * memory cgroup, EBUSY when it is stopped.  ocifs_oom_fd: non-blocking,
+ * close-on-exec, readable (poll/epoll) while OOMs are pending;
+ * ocifs_oom_read consumes them and sets *count to the number of OOMs since
+ * the last read (0 for a spurious wake-up, or once the cgroup is gone). */
+struct ocifs_oom;
+int ocifs_oom_open(const char *root, const char *id, struct ocifs_oom **oom,
+		   ocifs_error *err);
+int ocifs_oom_fd(const struct ocifs_oom *oom);
+int ocifs_oom_read(struct ocifs_oom *oom, uint64_t *count, ocifs_error *err);
+void ocifs_oom_close(struct ocifs_oom *oom);
+/* The oom and oom_kill counters of a cgroup2 memory.events text; -1 when
+ * it has neither (pure: for tests). */
+int ocifs_oom_parse_events(const char *text, uint64_t *oom, uint64_t *oom_kill);
+
 struct ocifs_exec_opts {
 	const struct oci_process *process; /* the process to run (complete) */
 	const char *pid_file;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -398,6 +399,90 @@ int cmd_resume(struct cli_ctx *ctx, int argc, char **argv)
 	return freeze_cmd(ctx, argc, argv, false);
 }
 
+/* One stats event.  0 printed, 1 the container stopped or vanished after
+ * the first one (the end of `events`), -1 failed (reported). */
+static int events_stats(struct cli_ctx *ctx, const char *id, bool first)
+{
+	ocifs_error err = { 0 };
+	char *data = NULL;
+
+	if (ocifs_stats(ctx->root, id, &data, &err) < 0) {
+		if (!first && (err.code == EBUSY || err.code == ENOENT))
+			return 1;
+		cli_fail_err(ctx->cmd->name, id, &err);
+		return -1;
+	}
+	printf("{\"type\":\"stats\",\"id\":\"%s\",\"data\":%s}\n", id, data);
+	fflush(stdout);
+	free(data);
+	return 0;
+}
+
+/* The container's OOM notifications, or NULL when it has none (no memory
+ * cgroup; a missing or stopped container is reported by events_stats). */
+static struct ocifs_oom *events_oom_open(struct cli_ctx *ctx, const char *id)
+{
+	struct ocifs_oom *oom = NULL;
+	ocifs_error err = { 0 };
+
+	if (ocifs_oom_open(ctx->root, id, &oom, &err) < 0)
+		cli_debug("events %s: no OOM events: %s", id, err.msg);
+	return oom;
+}
+
+/* Prints one {"type":"oom"} line per OOM pending on *oom.  A handle that
+ * fails to read is closed (*oom = NULL), so a broken one cannot spin. */
+static void events_oom_print(const char *id, struct ocifs_oom **oom)
+{
+	ocifs_error err = { 0 };
+	uint64_t n = 0;
+
+	if (!*oom)
+		return;
+	if (ocifs_oom_read(*oom, &n, &err) < 0) {
+		cli_debug("events %s: %s", id, err.msg);
+		ocifs_oom_close(*oom);
+		*oom = NULL;
+		return;
+	}
+	for (; n > 0; n--)
+		printf("{\"type\":\"oom\",\"id\":\"%s\"}\n", id);
+	fflush(stdout);
+}
+
+/* Without --stats: a stats event every interval seconds and an oom event
+ * the moment one happens, until the container stops (or is deleted). */
+static int events_follow(struct cli_ctx *ctx, const char *id, long interval)
+{
+	struct ocifs_oom *oom = events_oom_open(ctx, id);
+	int rc;
+
+	for (bool first = true;; first = false) {
+		long long next = now_ms() + interval * 1000LL, left;
+
+		rc = events_stats(ctx, id, first);
+		if (rc)
+			break;
+		while ((left = next - now_ms()) > 0) {
+			struct pollfd p = { .fd = oom ? ocifs_oom_fd(oom) : -1, .events = POLLIN };
+			int n = poll(&p, 1, (int)left);
+
+			if (n < 0 && errno != EINTR) {
+				rc = -1;
+				cli_fail(ctx->cmd->name, id, "poll: %s", strerror(errno));
+				goto out;
+			}
+			if (n > 0)
+				events_oom_print(id, &oom);
+		}
+	}
+	/* an OOM that ended the container comes before the end */
+	events_oom_print(id, &oom);
+out:
+	ocifs_oom_close(oom);
+	return rc < 0 ? 1 : 0;
+}
+
 int cmd_events(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -439,22 +524,7 @@ int cmd_events(struct cli_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	cli_opts_end(&o);
-	/* one stats event now; without --stats, one every interval until the
-	 * container stops (or is deleted) */
-	for (bool first = true;; first = false) {
-		ocifs_error err = { 0 };
-		char *data = NULL;
-
-		if (ocifs_stats(ctx->root, id, &data, &err) < 0) {
-			if (!first && (err.code == EBUSY || err.code == ENOENT))
-				return 0;
-			return cli_fail_err(ctx->cmd->name, id, &err);
-		}
-		printf("{\"type\":\"stats\",\"id\":\"%s\",\"data\":%s}\n", id, data);
-		fflush(stdout);
-		free(data);
-		if (stats)
-			return 0;
-		sleep((unsigned)interval);
-	}
+	if (stats)
+		return events_stats(ctx, id, true) == 0 ? 0 : 1;
+	return events_follow(ctx, id, interval);
 }

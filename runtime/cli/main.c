@@ -4,10 +4,15 @@
  * up in a static table and its handler parses its own options.  See cli.h
  * for the error and option conventions.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "ocifs/engine.h"
 #include "ocifs/util.h"
@@ -59,7 +64,7 @@ static const struct cli_command *find_command(const char *name)
 	return NULL;
 }
 
-static void print_help(FILE *f)
+static void print_help(FILE *f, const char *root)
 {
 	fprintf(f,
 		"ocirun - the ocifs OCI runtime (runc-compatible command line)\n\n"
@@ -79,7 +84,7 @@ static void print_help(FILE *f)
 		"   --help, -h          show help\n"
 		"   --version, -v       print the version\n"
 		"\nRun 'ocirun COMMAND --help' for a command's options.\n",
-		OCIFS_DEFAULT_ROOT);
+		root);
 }
 
 static int cmd_help(struct cli_ctx *ctx, int argc, char **argv)
@@ -93,7 +98,67 @@ static int cmd_help(struct cli_ctx *ctx, int argc, char **argv)
 		ctx->cmd = c;
 		return cli_usage(ctx);
 	}
-	print_help(stdout);
+	print_help(stdout, ctx->root);
+	return 0;
+}
+
+/* The fallback root in /tmp is shared with every user: it must be ours,
+ * a real directory and writable by nobody else, or someone could plant
+ * state (or a symlink) there. */
+static int check_tmp_root(const char *op, const char *root)
+{
+	struct stat st;
+
+	if (mkdir(root, 0700) < 0 && errno != EEXIST)
+		return cli_fail(op, NULL, "state root %s: %s", root, strerror(errno));
+	if (lstat(root, &st) < 0)
+		return cli_fail(op, NULL, "state root %s: %s", root, strerror(errno));
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+		return cli_fail(op, NULL, "state root %s: not a directory owned by uid %d and "
+				"writable only by it (set XDG_RUNTIME_DIR or use --root)",
+				root, (int)geteuid());
+	return 0;
+}
+
+/* runc's choice of default root: an unprivileged caller (euid != 0, or
+ * root of a user namespace whose $USER is not "root") gets
+ * $XDG_RUNTIME_DIR/ocifs; without XDG_RUNTIME_DIR, a non-root euid falls
+ * back to its /run/user/UID (when it owns it), then /tmp/ocifs-UID.
+ * Everyone else gets /run/ocifs. */
+static const char *default_root(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	const char *user = getenv("USER");
+	uid_t euid = geteuid();
+	char *run_user;
+	struct stat st;
+
+	if (euid == 0 && (!cgroup_in_userns() || (user && strcmp(user, "root") == 0)))
+		return OCIFS_DEFAULT_ROOT;
+	if (xdg && xdg[0] == '/')
+		return xasprintf("%s/ocifs", xdg);
+	if (euid == 0)
+		return OCIFS_DEFAULT_ROOT;
+	run_user = xasprintf("/run/user/%d", (int)euid);
+	if (stat(run_user, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == euid) {
+		char *root = xasprintf("%s/ocifs", run_user);
+		free(run_user);
+		return root;
+	}
+	free(run_user);
+	return xasprintf("/tmp/ocifs-%d", (int)euid);
+}
+
+static int parse_rootless(const char *v)
+{
+	if (strcmp(v, "true") == 0)
+		cgroup_set_rootless(CGROUP_ROOTLESS_TRUE);
+	else if (strcmp(v, "false") == 0)
+		cgroup_set_rootless(CGROUP_ROOTLESS_FALSE);
+	else if (strcmp(v, "auto") == 0)
+		cgroup_set_rootless(CGROUP_ROOTLESS_AUTO);
+	else
+		return -1;
 	return 0;
 }
 
@@ -123,17 +188,17 @@ static const struct option global_longopts[] = {
 int main(int argc, char **argv)
 {
 	struct cli_ctx ctx = {
-		.root = OCIFS_DEFAULT_ROOT,
+		.root = NULL,
 		.rootless = "auto",
 	};
-	const char *log_format = "text";
+	const char *log_format = "text", *root_opt = NULL;
 	bool version = false, help = false;
 	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:hv", global_longopts, NULL)) != -1) {
 		switch (c) {
-		case OPT_ROOT: ctx.root = optarg; break;
+		case OPT_ROOT: ctx.root = root_opt = optarg; break;
 		case OPT_LOG: ctx.log_path = optarg; break;
 		case OPT_LOG_FORMAT: log_format = optarg; break;
 		case OPT_DEBUG: ctx.debug = true; break;
@@ -159,16 +224,17 @@ int main(int argc, char **argv)
 			log_format);
 		return 1;
 	}
-	if (strcmp(ctx.rootless, "true") != 0 && strcmp(ctx.rootless, "false") != 0 &&
-	    strcmp(ctx.rootless, "auto") != 0) {
+	if (parse_rootless(ctx.rootless) < 0) {
 		fprintf(stderr, "ocirun: --rootless: invalid value '%s' (true, false or auto)\n",
 			ctx.rootless);
 		return 1;
 	}
-	if (!*ctx.root) {
+	if (ctx.root && !*ctx.root) {
 		fprintf(stderr, "ocirun: --root: empty path\n");
 		return 1;
 	}
+	if (!ctx.root)
+		ctx.root = default_root();
 	if (cli_log_open(&ctx))
 		return 1;
 
@@ -177,11 +243,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (help) {
-		print_help(stdout);
+		print_help(stdout, ctx.root);
 		return 0;
 	}
 	if (optind >= argc) {
-		print_help(stdout);
+		print_help(stdout, ctx.root);
 		return 0;
 	}
 
@@ -190,6 +256,9 @@ int main(int argc, char **argv)
 		return cli_fail(NULL, NULL, "unknown command '%s' (see 'ocirun --help')",
 				argv[optind]);
 	ctx.cmd = cmd;
+	if (ctx.root != root_opt && strncmp(ctx.root, "/tmp/", 5) == 0 &&
+	    check_tmp_root(cmd->name, ctx.root) != 0)
+		return 1;
 	cli_debug("command %s, root %s", cmd->name, ctx.root);
 	return cmd->handler(&ctx, argc - optind, argv + optind);
 }

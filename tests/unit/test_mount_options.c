@@ -148,8 +148,7 @@ static const char *const refused[] = {
 	"rro",          "rrw",      "rnosuid",     "rsuid",          "rnodev",
 	"rdev",         "rnoexec",  "rexec",       "rnoatime",       "ratime",
 	"rnodiratime",  "rdiratime", "rrelatime",  "rnorelatime",    "rstrictatime",
-	"rnostrictatime", "rnosymfollow", "rsymfollow", "idmap",    "ridmap",
-	"tmpcopyup",
+	"rnostrictatime", "rnosymfollow", "rsymfollow", "tmpcopyup",
 };
 
 static void test_refused(void)
