@@ -209,6 +209,12 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
+	/* the keeper forks containers from this image: run from a sealed copy
+	 * (runtime/exe.c) so that none of them can reach the host's binary */
+	if (ocifs_exe_reexec_sealed(argv, &err) < 0) {
+		fprintf(stderr, "ocifs: %s\n", err.msg);
+		return 1;
+	}
 	d = daemon_new();
 
 	if (fs_config_load(o.config, &d->cfg, &err) < 0) {

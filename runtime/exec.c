@@ -89,6 +89,8 @@ __attribute__((noreturn)) static void joiner(struct exec_run *x)
 	close(x->report[0]);
 	if (read(x->go[0], &c, 1) != 1)
 		_exit(1);
+	/* as the init: the container must not reach our fds through /proc */
+	prctl(PR_SET_DUMPABLE, 0);
 	if (ns_join_all(x->ns_fds, &err) < 0)
 		report_fail(x->report[1], &err, 1);
 	pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0UL);

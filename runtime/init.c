@@ -235,6 +235,11 @@ void init_main(struct init_ctx *c)
 	if (idmap_recv_mounts(c->sync_fd, c->cfg, &err) < 0)
 		init_fail(c, &err);
 	free(wait_go(c));
+	/* Until its execve, the init holds the runtime's fds and memory: keep
+	 * other processes that share its pid namespace out of its /proc.  Not
+	 * before the first 'G': a rootless runtime writes the init's uid_map
+	 * and gid_map, which needs the init dumpable. */
+	prctl(PR_SET_DUMPABLE, 0);
 	if (build_before_hooks(c, &err) < 0)
 		init_fail(c, &err);
 	if (sync_send(c->sync_fd, 'H', "") < 0)

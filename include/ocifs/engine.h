@@ -171,4 +171,11 @@ int ocifs_signal_parse(const char *s, size_t len);
 char *ocifs_features_json(void);
 char *ocifs_spec_json(bool rootless);
 
+/* CVE-2019-5736: whether this process runs from a sealed memfd copy of its
+ * binary, and re-executing (same argv and environment) from such a copy
+ * when it does not.  Returns 0 when already sealed; on success it does not
+ * return.  Front ends call it before anything enters a container. */
+bool ocifs_exe_is_sealed(void);
+int ocifs_exe_reexec_sealed(char *const argv[], ocifs_error *err);
+
 #endif

@@ -39,7 +39,7 @@ struct cli_ctx {
 	bool log_json;             /* --log-format json */
 	bool debug;                /* --debug */
 	bool systemd_cgroup;       /* --systemd-cgroup (refused by create/run) */
-	const char *rootless;      /* --rootless true|false|auto (accepted) */
+	const char *rootless;      /* --rootless true|false|auto */
 	const char *criu;          /* --criu (accepted, ignored) */
 	const struct cli_command *cmd; /* the command being run */
 };

@@ -149,6 +149,14 @@ static const char *default_root(void)
 	return xasprintf("/tmp/ocifs-%d", (int)euid);
 }
 
+/* The commands that put a process into a container run from a sealed copy
+ * of this binary (runtime/exe.c). */
+static bool enters_container(const struct cli_command *cmd)
+{
+	return strcmp(cmd->name, "create") == 0 || strcmp(cmd->name, "run") == 0 ||
+	       strcmp(cmd->name, "exec") == 0;
+}
+
 static int parse_rootless(const char *v)
 {
 	if (strcmp(v, "true") == 0)
@@ -256,6 +264,12 @@ int main(int argc, char **argv)
 		return cli_fail(NULL, NULL, "unknown command '%s' (see 'ocirun --help')",
 				argv[optind]);
 	ctx.cmd = cmd;
+	if (enters_container(cmd)) {
+		ocifs_error err = { 0 };
+
+		if (ocifs_exe_reexec_sealed(argv, &err) < 0)
+			return cli_fail_err(cmd->name, NULL, &err);
+	}
 	if (ctx.root != root_opt && strncmp(ctx.root, "/tmp/", 5) == 0 &&
 	    check_tmp_root(cmd->name, ctx.root) != 0)
 		return 1;

@@ -217,3 +217,11 @@ writer() {
 	[ "$status" -ne 0 ]
 	[ "$status" -ne 124 ]
 }
+
+@test "daemon: the daemon and its keeper run from a sealed copy of ocifs" {
+	pids="$(_fs_daemon_pids)"
+	[ "$(wc -w <<<"$pids")" -ge 2 ]
+	for p in $pids; do
+		[[ "$(readlink "/proc/$p/exe")" == /memfd:* ]]
+	done
+}

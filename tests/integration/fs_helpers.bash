@@ -156,8 +156,10 @@ fs_bg_add() {
 _fs_daemon_pids() {
 	local p
 	[ -n "${MNT:-}" ] || return 0
+	# by command line: the daemon runs from a sealed memfd copy of $OCIFS,
+	# so its /proc/PID/exe is not $OCIFS
 	for p in /proc/[0-9]*; do
-		if [ "$(readlink "$p/exe" 2>/dev/null)" = "$(readlink -f "$OCIFS")" ] &&
+		if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$OCIFS " &&
 			tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- " $MNT"; then
 			echo "${p#/proc/}"
 		fi
