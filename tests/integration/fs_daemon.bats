@@ -6,6 +6,9 @@
 bats_require_minimum_version 1.5.0
 load fs_helpers
 
+# SPEC section 6: "16 concurrent writers hammering ctl files"
+WRITERS=16
+
 setup() {
 	fs_require
 	setup_bundle
@@ -130,8 +133,8 @@ writer() {
 	echo ok
 }
 
-@test "daemon: 8 concurrent writers each create, start and stop their own container" {
-	for i in $(seq 8); do
+@test "daemon: 16 concurrent writers each create, start and stop their own container" {
+	for i in $(seq $WRITERS); do
 		(writer "$CID-$i" >"$FS_TMP/w$i" 2>&1) 3>&- &
 		pids+=($!)
 	done
@@ -145,18 +148,18 @@ writer() {
 	for pid in "${pids[@]}"; do
 		wait "$pid" || true
 	done
-	for i in $(seq 8); do
+	for i in $(seq $WRITERS); do
 		echo "writer $i: $(cat "$FS_TMP/w$i")"
 	done
-	for i in $(seq 8); do
+	for i in $(seq $WRITERS); do
 		[ "$(tail -n1 "$FS_TMP/w$i")" = ok ]
 	done
 	[ -z "$(rt list -q)" ]
 	[ "$(fsx ls -A "$MNT" | tr '\n' ' ')" = "ctl error events features " ]
 }
 
-@test "daemon: 8 concurrent creators: eight running containers, each state intact" {
-	for i in $(seq 8); do
+@test "daemon: 16 concurrent creators: sixteen running containers, each state intact" {
+	for i in $(seq $WRITERS); do
 		(ctl_create "$CID-$i" && ctl "$CID-$i" start) >"$FS_TMP/w$i" 2>&1 3>&- &
 		pids+=($!)
 	done
@@ -164,17 +167,17 @@ writer() {
 	for pid in "${pids[@]}"; do
 		wait "$pid"
 	done
-	[ "$(rt list -q | wc -l)" -eq 8 ]
-	for i in $(seq 8); do
+	[ "$(rt list -q | wc -l)" -eq $WRITERS ]
+	for i in $(seq $WRITERS); do
 		st="$(fs_read "$CID-$i" state)"
 		[ "$(jq -r .status <<<"$st")" = running ]
 		[ "$(jq -r .id <<<"$st")" = "$CID-$i" ]
 		jq -e . "$ROOT/$CID-$i/state.json" >/dev/null
 		jq -r .pid <<<"$st"
 	done >"$FS_TMP/pids"
-	[ "$(sort -u "$FS_TMP/pids" | wc -l)" -eq 8 ]
+	[ "$(sort -u "$FS_TMP/pids" | wc -l)" -eq $WRITERS ]
 	# and all stopped at once
-	for i in $(seq 8); do
+	for i in $(seq $WRITERS); do
 		ctl "$CID-$i" "stop 1" 3>&- &
 		spids+=($!)
 	done
