@@ -42,6 +42,7 @@ struct ctr {
 	struct timespec changed;   /* mtime of state/status/pid: last status change */
 	struct timespec born;      /* ctime/mtime of the directory */
 	char *error;               /* last failed command on it, "" none */
+	char *state_json;          /* its state JSON at the last tree_refresh */
 	int pidfd;                 /* owned by watch.c, -1 none; when tree_refresh
 	                              drops the entry (TREE_VANISHED) it closes it */
 };
@@ -117,6 +118,10 @@ void watch_stop(struct daemon *d);
 /* Something changed (a ctl command finished, a keeper notice): refresh
  * the container and emit events / notifications for what changed. */
 void watch_changed(struct daemon *d, const char *id);
+/* True when the watcher has nothing pending and is not in the middle of a
+ * batch: every change to the store made before this call has then been
+ * applied to the cache (see watch.c).  Lets reads serve the cache. */
+bool watch_quiet(struct daemon *d);
 /* Keeper notices (exec start/exit, init exit) land here. */
 void watch_keeper_notice(const struct keeper_notice *n, void *data);
 

@@ -30,43 +30,80 @@ static int render_text(char *text, char **out, size_t *len)
 	return 0;
 }
 
-static int render_state(struct daemon *d, const char *id, char **out, size_t *len)
+/* What the cache knows of id, when it is known to be current (watch_quiet):
+ * a read then costs no engine call.  False means: ask the engine. */
+static bool cached_state(struct daemon *d, const char *id, char **json,
+			 enum ocifs_status *status, pid_t *pid)
+{
+	struct ctr *c;
+	bool hit = false;
+
+	if (!watch_quiet(d))
+		return false;
+	pthread_mutex_lock(&d->lock);
+	c = tree_find(d, id);
+	if (c && c->state_json) {
+		*json = xstrdup(c->state_json);
+		*status = c->status;
+		*pid = c->pid;
+		hit = true;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return hit;
+}
+
+/* The container's state: from the cache when current, else the engine. */
+static int current_state(struct daemon *d, const char *id, char **json,
+			 enum ocifs_status *status, pid_t *pid)
 {
 	struct ocifs_state st;
 	ocifs_error err;
-	cleanup_free char *json = NULL;
 
+	if (cached_state(d, id, json, status, pid))
+		return 0;
 	if (ocifs_state_get(d->root, id, &st, &err) < 0)
 		return err.code ? err.code : EIO;
-	json = ocifs_state_json(&st);
+	*json = ocifs_state_json(&st);
+	*status = st.status;
+	*pid = st.pid;
 	ocifs_state_clear(&st);
+	return 0;
+}
+
+static int render_state(struct daemon *d, const char *id, char **out, size_t *len)
+{
+	cleanup_free char *json = NULL;
+	enum ocifs_status status;
+	pid_t pid;
+	int r = current_state(d, id, &json, &status, &pid);
+
+	if (r)
+		return r;
 	return render_text(xasprintf("%s\n", json ? json : "{}"), out, len);
 }
 
 static int render_status(struct daemon *d, const char *id, char **out, size_t *len)
 {
-	struct ocifs_state st;
-	ocifs_error err;
-	char *text;
+	cleanup_free char *json = NULL;
+	enum ocifs_status status;
+	pid_t pid;
+	int r = current_state(d, id, &json, &status, &pid);
 
-	if (ocifs_state_get(d->root, id, &st, &err) < 0)
-		return err.code ? err.code : EIO;
-	text = xasprintf("%s\n", ocifs_status_name(st.status));
-	ocifs_state_clear(&st);
-	return render_text(text, out, len);
+	if (r)
+		return r;
+	return render_text(xasprintf("%s\n", ocifs_status_name(status)), out, len);
 }
 
 static int render_pid(struct daemon *d, const char *id, char **out, size_t *len)
 {
-	struct ocifs_state st;
-	ocifs_error err;
-	char *text;
+	cleanup_free char *json = NULL;
+	enum ocifs_status status;
+	pid_t pid;
+	int r = current_state(d, id, &json, &status, &pid);
 
-	if (ocifs_state_get(d->root, id, &st, &err) < 0)
-		return err.code ? err.code : EIO;
-	text = st.pid > 0 ? xasprintf("%d\n", (int)st.pid) : xstrdup("");
-	ocifs_state_clear(&st);
-	return render_text(text, out, len);
+	if (r)
+		return r;
+	return render_text(pid > 0 ? xasprintf("%d\n", (int)pid) : xstrdup(""), out, len);
 }
 
 static int render_config(struct daemon *d, const char *id, char **out, size_t *len)

@@ -102,6 +102,11 @@ static void run_job(struct daemon *d, const struct job *j)
 		}
 		break;
 	case JOB_APPEARED:
+		/* The kernel may hold a positive entry for ID (entries of
+		 * containers are cached, tree.c): drop it, or the mkdir would
+		 * fail with EEXIST in the VFS without reaching the daemon. */
+		if (d->se)
+			fuse_lowlevel_notify_inval_entry(d->se, FUSE_ROOT_ID, j->id, strlen(j->id));
 		if (mkdirat(mfd, j->id, 0755) < 0 && errno != EEXIST && d->debug)
 			fprintf(stderr, "ocifs: notifier: mkdir %s: %s\n", j->id, strerror(errno));
 		break;

@@ -2,10 +2,10 @@
  * of the FUSE operations (init, lookup, getattr, setattr, readdir, mkdir,
  * rmdir).  File operations are in nodes.c.
  *
- * Directory entries are not cached by the kernel (entry timeout 0): every
- * lookup of a container reaches the daemon, so containers made by `ocirun`
- * show up at once and the notifier's own lookups can be answered to match
- * its mkdir/rmdir (see notify.c).  File entries are (see entry_timeout).
+ * Entries and the attributes that do not change unannounced are cached by
+ * the kernel (entry_timeout, attr_timeout); absent names never are, so
+ * containers made by `ocirun` show up at once, and the notifier's own
+ * lookups are answered to match its mkdir/rmdir (see notify.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -72,7 +72,20 @@ static void ctr_drop(struct daemon *d, struct ctr *c)
 	if (c->pidfd >= 0)
 		close(c->pidfd);
 	free(c->error);
+	free(c->state_json);
 	free(c);
+}
+
+/* The status files' attributes are cached by the kernel (attr_timeout):
+ * drop them when the status changes.  Attributes only (offset -1): no page
+ * cache lock is taken, so this is safe from any thread. */
+static void inval_status_attrs(struct daemon *d, fuse_ino_t dir)
+{
+	if (!d->se)
+		return;
+	for (size_t i = 0; i < n_ctr_nodes; i++)
+		if (ctr_nodes[i].status_time)
+			fuse_lowlevel_notify_inval_inode(d->se, dir + 1 + i, -1, 0);
 }
 
 int tree_refresh(struct daemon *d, const char *id)
@@ -80,9 +93,12 @@ int tree_refresh(struct daemon *d, const char *id)
 	struct ocifs_state st;
 	ocifs_error err;
 	struct ctr *c;
+	fuse_ino_t dir;
+	char *json;
 	int r, changed = 0;
 
 	r = ocifs_state_get(d->root, id, &st, &err);
+	json = r == 0 ? ocifs_state_json(&st) : NULL;
 	pthread_mutex_lock(&d->lock);
 	c = tree_find(d, id);
 	if (r < 0) {
@@ -103,14 +119,21 @@ int tree_refresh(struct daemon *d, const char *id)
 		}
 		c->status = st.status;
 		c->pid = st.pid;
+		free(c->state_json);
+		c->state_json = json;
+		json = NULL;
 		c->has_exit_status = st.has_exit_status;
 		c->exit_status = st.exit_status;
 	}
 	if (changed & (TREE_APPEARED | TREE_VANISHED))
 		clock_gettime(CLOCK_REALTIME, &d->top_changed);
+	dir = c && changed == TREE_STATUS ? tree_dir_ino(c) : 0;
 	pthread_mutex_unlock(&d->lock);
+	if (dir)
+		inval_status_attrs(d, dir);
 	if (r == 0)
 		ocifs_state_clear(&st);
+	free(json);
 	return changed;
 }
 
@@ -286,23 +309,41 @@ static int stat_ino(struct daemon *d, fuse_ino_t ino, struct stat *st, uint64_t 
 	return 0;
 }
 
-/* Files: 0, their size and times change.  Directories: their attributes
- * never change for one inode (a re-created container gets a new inode
- * generation), and caching them spares a getattr at every path walk, since
- * default_permissions checks each directory's mode.  Entries are never
- * cached (entry timeout 0), so lookups still reach the daemon. */
-static double attr_timeout(const struct stat *st)
+/* How long the kernel may keep an inode's attributes.
+ * - Directories: their attributes never change for one inode (a re-created
+ *   container is a new inode generation), and caching them spares a
+ *   getattr at every path walk, since default_permissions checks each
+ *   directory's mode.
+ * - state, status, pid: their only changing attribute is the mtime of the
+ *   last status change, and tree_refresh() invalidates it (notify_inval)
+ *   the moment it changes, so it can be cached: one getattr less per open.
+ * - Other files: 0, their size and times change unannounced. */
+#define STABLE_ATTR_TIMEOUT 1.0
+
+static bool status_node(fuse_ino_t ino)
 {
-	return S_ISDIR(st->st_mode) ? 1.0 : 0.0;
+	unsigned idx = ino & INO_FILE_MASK;
+
+	return ino >= (1u << INO_SHIFT) && idx && idx - 1 < n_ctr_nodes &&
+	       ctr_nodes[idx - 1].status_time;
 }
 
-/* Directories (containers in the root): 0, so every lookup reaches the
- * daemon.  Files: a name under a directory inode always means the same
- * file (a re-created container is a new directory inode), so the kernel
- * may keep the entry and spare a lookup at every open. */
+static double attr_timeout(const struct stat *st)
+{
+	return S_ISDIR(st->st_mode) || status_node(st->st_ino) ? STABLE_ATTR_TIMEOUT : 0.0;
+}
+
+/* Entries may be kept for a second, sparing a lookup at every path walk:
+ * a name under a container's directory always means the same file (a
+ * re-created container is a new directory inode), and a container's name
+ * in the root is removed by the notifier's rmdir when it vanishes and
+ * dropped (notify_inval_entry) before its mkdir when it appears (notify.c).
+ * Absent names are never cached (lookup answers ENOENT), so a container
+ * made by `ocirun` shows up at once. */
 static double entry_timeout(const struct stat *st)
 {
-	return S_ISDIR(st->st_mode) ? 0.0 : 1.0;
+	(void)st;
+	return 1.0;
 }
 
 static void reply_entry(fuse_req_t req, struct daemon *d, fuse_ino_t ino)

@@ -29,6 +29,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,6 +75,8 @@ struct watcher {
 	uint32_t gen;
 	pthread_mutex_t change_mu; /* serialises watch_changed */
 	bool stopped;           /* (change_mu) watch_stop ran: no more watches */
+	_Atomic bool busy;      /* between epoll_wait's return and the batch's end */
+	_Atomic bool live;      /* the first resync is done, the thread runs */
 };
 
 /* A small set of ids (the changes seen in one batch). */
@@ -544,11 +548,15 @@ static void *watcher_main(void *arg)
 	struct epoll_event evs[32];
 
 	resync(d, w);
+	atomic_store(&w->live, true);
 	for (;;) {
 		struct idset set = { 0 };
 		bool overflow = false;
-		int n = epoll_wait(w->ep, evs, ARRAY_SIZE(evs), -1);
+		int n;
 
+		atomic_store(&w->busy, false);
+		n = epoll_wait(w->ep, evs, ARRAY_SIZE(evs), -1);
+		atomic_store(&w->busy, true);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -559,6 +567,7 @@ static void *watcher_main(void *arg)
 			uint64_t kind = tag >> 56;
 
 			if (kind == TAG_STOP) {
+				atomic_store(&w->live, false);
 				free(set.v);
 				return NULL;
 			} else if (kind == TAG_INOTIFY) {
@@ -593,7 +602,29 @@ static void *watcher_main(void *arg)
 		if (overflow)
 			resync(d, w);
 	}
+	atomic_store(&w->live, false);
 	return NULL;
+}
+
+/* Every change to the store queues something on w->ep before the changing
+ * call returns (an inotify event: the engine's rename of state.json, the
+ * close of the fd an engine operation locks; or a pidfd turning readable
+ * when an init exits).  So when, in this order, the epoll set has nothing
+ * ready and the thread is not between taking events and applying them,
+ * the cache holds every change made before the call. */
+bool watch_quiet(struct daemon *d)
+{
+	struct watcher *w = d->watcher;
+	struct pollfd p;
+
+	if (!w || !atomic_load(&w->live))
+		return false;
+	p.fd = w->ep;
+	p.events = POLLIN;
+	p.revents = 0;
+	if (poll(&p, 1, 0) != 0)
+		return false;
+	return !atomic_load(&w->busy);
 }
 
 int watch_start(struct daemon *d)

@@ -191,6 +191,8 @@ int cgroup_freeze(const char *path, bool frozen, ocifs_error *err)
 	return 0;
 }
 
+/* The freezer that freeze_any would use decides: the first one (v1 before
+ * v2) that answers.  One file read, not one per hierarchy. */
 bool cgroup_is_frozen(const char *path)
 {
 	cleanup_hosts struct cg_hosts hosts = { 0 };
@@ -198,12 +200,19 @@ bool cgroup_is_frozen(const char *path)
 
 	if (cg_check_path(path, &err) < 0 || cg_hosts_load(&hosts, &err) < 0)
 		return false;
-	for (size_t i = 0; i < hosts.n; i++) {
-		const struct cg_hier *h = &hosts.v[i];
-		cleanup_free char *dir = cg_hier_dir(h, path);
+	for (int pass = 1; pass <= 2; pass++) {
+		for (size_t i = 0; i < hosts.n; i++) {
+			const struct cg_hier *h = &hosts.v[i];
+			cleanup_free char *dir = NULL;
+			int r;
 
-		if (h->drv->is_frozen(h, dir) == 1)
-			return true;
+			if (h->version != pass)
+				continue;
+			dir = cg_hier_dir(h, path);
+			r = h->drv->is_frozen(h, dir);
+			if (r >= 0)
+				return r == 1;
+		}
 	}
 	return false;
 }
