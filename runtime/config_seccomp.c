@@ -267,7 +267,10 @@ int cfg_seccomp_from_json(json_t *lx_obj, struct oci_seccomp **out, ocifs_error 
 	if (!o)
 		return 0;
 	*out = xcalloc(1, sizeof(**out));
-	return parse_seccomp(o, *out, err);
+	if (parse_seccomp(o, *out, err) < 0)
+		return -1;
+	(*out)->canonical = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	return 0;
 }
 
 void cfg_seccomp_free(struct oci_seccomp *sc)
@@ -282,5 +285,6 @@ void cfg_seccomp_free(struct oci_seccomp *sc)
 	free(sc->architectures);
 	free(sc->listener_path);
 	free(sc->listener_metadata);
+	free(sc->canonical);
 	free(sc);
 }

@@ -42,6 +42,7 @@ struct init_ctx {
 	bool no_pivot;
 	bool no_new_keyring;
 	const char *state_json;  /* "creating" state for the createContainer hooks */
+	char *seccomp_cache;     /* compiled filters (seccomp_cache.c), NULL none */
 };
 
 /* The init's main; never returns. */

@@ -19,6 +19,7 @@
 #include "container.h"
 #include "hooks.h"
 #include "idmap.h"
+#include "seccomp_filter.h"
 #include "state.h"
 #include "terminal.h"
 #include "ocifs/util.h"
@@ -199,6 +200,7 @@ __attribute__((noreturn)) static void run_init(struct create_run *r)
 		.console_fd = r->console_fd, .preserve_fds = r->o->preserve_fds,
 		.self_cgroup = r->plan.new_user ? NULL : r->rec.cgroup,
 		.no_pivot = r->o->no_pivot, .no_new_keyring = r->o->no_new_keyring,
+		.seccomp_cache = scf_cache_dir(r->root),
 	};
 
 	close(r->sv[0]);

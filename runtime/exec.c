@@ -202,6 +202,7 @@ static int exec_seccomp(struct exec_run *x, const char *root, const char *id,
 {
 	struct oci_config *cfg = NULL;
 	cleanup_free char *state = NULL;
+	cleanup_free char *cache = NULL;
 	int ret = -1;
 
 	if (state_load_config(root, id, &cfg, err) < 0)
@@ -210,7 +211,8 @@ static int exec_seccomp(struct exec_run *x, const char *root, const char *id,
 		ret = 0;
 		goto out;
 	}
-	if (scf_build(cfg->lx.seccomp, &x->seccomp, err) < 0 ||
+	cache = scf_cache_dir(root);
+	if (scf_build(cfg->lx.seccomp, cache, &x->seccomp, err) < 0 ||
 	    scf_connect_listener(x->seccomp, err) < 0)
 		goto out;
 	state = hook_state_json(id, OCIFS_RUNNING, r->pid, r->bundle, cfg);

@@ -154,7 +154,7 @@ static int build_after_hooks(struct init_ctx *c, const char *state, char **exe,
 		      state, true, err) < 0)
 		return -1;
 	/* the listener socket is a host path: connected before pivot_root */
-	if (scf_build(c->cfg->lx.seccomp, &init_seccomp, err) < 0 ||
+	if (scf_build(c->cfg->lx.seccomp, c->seccomp_cache, &init_seccomp, err) < 0 ||
 	    scf_connect_listener(init_seccomp, err) < 0)
 		return -1;
 	if (enter_root(c, err) < 0 || rootfs_apply_sysctl(c->cfg, err) < 0)

@@ -314,20 +314,44 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog, ocifs_error 
 	return 0;
 }
 
-int scf_build(const struct oci_seccomp *sc, struct seccomp_prog **out, ocifs_error *err)
+/* The BPF of sc: from the cache when it has it, else compiled (and then
+ * stored). */
+static int compile(const struct oci_seccomp *sc, const char *cache_dir, struct sock_fprog *prog,
+		   ocifs_error *err)
 {
-	struct seccomp_prog *sp;
+	cleanup_free char *key = NULL;
 	uint32_t def;
 	scmp_filter_ctx ctx;
 	int ret = -1;
 
-	*out = NULL;
-	if (!sc)
-		return 0;
+	if (cache_dir && sc->canonical) {
+		key = scf_cache_key(sc->canonical);
+		if (scf_cache_load(cache_dir, key, prog) == 0)
+			return 0;
+	}
 	def = action_value(sc->default_action, sc->has_default_errno_ret, sc->default_errno_ret);
 	ctx = seccomp_init(def);
 	if (!ctx)
 		return ocifs_error_set(err, 0, "linux.seccomp.defaultAction: seccomp_init failed");
+	if (add_archs(ctx, sc, err) < 0 || add_rules(ctx, sc, def, err) < 0 ||
+	    export_bpf(ctx, prog, err) < 0)
+		goto out;
+	if (key)
+		scf_cache_store(cache_dir, key, prog);
+	ret = 0;
+out:
+	seccomp_release(ctx);
+	return ret;
+}
+
+int scf_build(const struct oci_seccomp *sc, const char *cache_dir, struct seccomp_prog **out,
+	      ocifs_error *err)
+{
+	struct seccomp_prog *sp;
+
+	*out = NULL;
+	if (!sc)
+		return 0;
 	sp = xcalloc(1, sizeof(*sp));
 	sp->listener_fd = -1;
 	sp->notify = sc->uses_notify;
@@ -340,15 +364,12 @@ int scf_build(const struct oci_seccomp *sc, struct seccomp_prog **out, ocifs_err
 		sp->listener_path = xstrdup(sc->listener_path);
 	if (sc->listener_metadata)
 		sp->metadata = xstrdup(sc->listener_metadata);
-	if (add_archs(ctx, sc, err) < 0 || add_rules(ctx, sc, def, err) < 0 ||
-	    export_bpf(ctx, &sp->prog, err) < 0)
-		goto out;
-	*out = steal_ptr(&sp);
-	ret = 0;
-out:
-	seccomp_release(ctx);
-	scf_free(sp);
-	return ret;
+	if (compile(sc, cache_dir, &sp->prog, err) < 0) {
+		scf_free(sp);
+		return -1;
+	}
+	*out = sp;
+	return 0;
 }
 
 void scf_free(struct seccomp_prog *sp)

@@ -26,7 +26,19 @@
 /* Names are prefixed scf_ (seccomp filter): libseccomp owns seccomp_*. */
 struct seccomp_prog;
 
-int scf_build(const struct oci_seccomp *sc, struct seccomp_prog **out, ocifs_error *err);
+/* cache_dir: where compiled filters are kept (seccomp_cache.c), NULL none. */
+int scf_build(const struct oci_seccomp *sc, const char *cache_dir, struct seccomp_prog **out,
+	      ocifs_error *err);
+
+/* seccomp_cache.c: the key of a profile (sc->canonical), and loading or
+ * storing its program; a failed load (-1) just means compiling. */
+struct sock_fprog;
+/* ROOT/.cache/seccomp for an absolute state root (the init compiles after
+ * chdir to the rootfs), else NULL: no cache.  Caller frees. */
+char *scf_cache_dir(const char *root);
+char *scf_cache_key(const char *canonical);
+int scf_cache_load(const char *dir, const char *key, struct sock_fprog *prog);
+void scf_cache_store(const char *dir, const char *key, const struct sock_fprog *prog);
 void scf_free(struct seccomp_prog *sp);
 
 /* No-op unless the filter notifies.  The socket is close-on-exec. */

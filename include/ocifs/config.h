@@ -324,6 +324,8 @@ struct oci_seccomp {
 	struct oci_seccomp_syscall *syscalls;
 	size_t n_syscalls;
 	bool uses_notify;             /* some rule's action is NOTIFY */
+	char *canonical;              /* the linux.seccomp object as compact JSON
+	                                 with sorted keys: the BPF cache's key */
 };
 
 struct oci_linux {

@@ -181,3 +181,41 @@ deny_mkdir() {
 		and .pid > 0 and .state.id == $id' "$st"
 	grep -q '^nr ' "$st.log"
 }
+
+@test "seccomp: a compiled filter is cached per profile and the cached one still filters" {
+	is_ocirun || skip "ocirun's cache"
+	deny_mkdir 13
+	cfg '.process.args = ["sh", "-c", "mkdir /tmp/d 2>&1; echo rc=$?"]'
+	run_ctr
+	[ "${lines[1]}" = rc=1 ]
+	entries=("$ROOT"/.cache/seccomp/*.bpf)
+	[ "${#entries[@]}" -eq 1 ]
+	[ "$(stat -c %a "${entries[0]}")" = 600 ]
+	head -n1 "${entries[0]}" | grep -q '^ocifs-seccomp-cache 1 libseccomp '
+	before="$(stat -c %Y.%i "${entries[0]}")"
+	# the same profile again: served from the cache (not rewritten), same effect
+	CID="${CID}b" run_ctr
+	[[ "${lines[0]}" == *"Permission denied"* ]]
+	[ "${lines[1]}" = rc=1 ]
+	[ "$(stat -c %Y.%i "${entries[0]}")" = "$before" ]
+	# another errno: another profile, another entry, its own effect
+	deny_mkdir 1
+	CID="${CID}c" run_ctr
+	[[ "${lines[0]}" == *"Operation not permitted"* ]]
+	[ "$(ls "$ROOT"/.cache/seccomp | wc -l)" -eq 2 ]
+	# the cache is not a container
+	[ -z "$(rt list -q)" ]
+}
+
+@test "seccomp: a cache entry whose key does not match is ignored and rewritten" {
+	is_ocirun || skip "ocirun's cache"
+	deny_mkdir 13
+	cfg '.process.args = ["sh", "-c", "mkdir /tmp/d 2>&1; echo rc=$?"]'
+	run_ctr
+	entry="$(ls "$ROOT"/.cache/seccomp/*.bpf)"
+	# same file name, another key: as after a hash collision
+	sed -i '1s/libseccomp/libseccomX/' "$entry"
+	CID="${CID}b" run_ctr
+	[[ "${lines[0]}" == *"Permission denied"* ]]
+	head -n1 "$entry" | grep -q 'libseccomp '
+}
