@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -450,11 +451,28 @@ static void events_oom_print(const char *id, struct ocifs_oom **oom)
 	fflush(stdout);
 }
 
+/* A pidfd of the container's init, readable once it exits: the end of
+ * `events` at once, not at the next interval.  -1 when there is none. */
+static int events_init_pidfd(struct cli_ctx *ctx, const char *id)
+{
+	struct ocifs_state st;
+	ocifs_error err = { 0 };
+	int fd = -1;
+
+	if (ocifs_state_get(ctx->root, id, &st, &err) < 0)
+		return -1;
+	if (st.pid > 0 && st.status != OCIFS_STOPPED)
+		fd = (int)syscall(SYS_pidfd_open, st.pid, 0);
+	ocifs_state_clear(&st);
+	return fd;
+}
+
 /* Without --stats: a stats event every interval seconds and an oom event
  * the moment one happens, until the container stops (or is deleted). */
 static int events_follow(struct cli_ctx *ctx, const char *id, long interval)
 {
 	struct ocifs_oom *oom = events_oom_open(ctx, id);
+	cleanup_close int init = events_init_pidfd(ctx, id);
 	int rc;
 
 	for (bool first = true;; first = false) {
@@ -464,18 +482,26 @@ static int events_follow(struct cli_ctx *ctx, const char *id, long interval)
 		if (rc)
 			break;
 		while ((left = next - now_ms()) > 0) {
-			struct pollfd p = { .fd = oom ? ocifs_oom_fd(oom) : -1, .events = POLLIN };
-			int n = poll(&p, 1, (int)left);
+			struct pollfd p[2] = {
+				{ .fd = oom ? ocifs_oom_fd(oom) : -1, .events = POLLIN },
+				{ .fd = init, .events = POLLIN },
+			};
+			int n = poll(p, 2, (int)left);
 
 			if (n < 0 && errno != EINTR) {
 				rc = -1;
 				cli_fail(ctx->cmd->name, id, "poll: %s", strerror(errno));
 				goto out;
 			}
-			if (n > 0)
+			if (n > 0 && p[0].revents)
 				events_oom_print(id, &oom);
+			if (n > 0 && p[1].revents) {
+				rc = 0; /* the init exited: the container stopped */
+				goto done;
+			}
 		}
 	}
+done:
 	/* an OOM that ended the container comes before the end */
 	events_oom_print(id, &oom);
 out:

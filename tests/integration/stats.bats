@@ -91,6 +91,29 @@ teardown() {
 	jq -e '.type == "stats" and .data.pids.current >= 1' <<<"$(head -1 "$BUNDLE/events")"
 }
 
+@test "events --interval: ends when the container stops, not at the next interval" {
+	is_ocirun || skip "runc's events does not return when the container stops"
+	start_bg "$CID"
+	rt events --interval 60 "$CID" >"$BUNDLE/events" 2>&1 3>&- &
+	local ev=$! i
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$BUNDLE/events" ] && break
+		sleep 0.05
+	done
+	rt kill "$CID" KILL
+	# the init's exit ends it: well within 5 s, where the interval is 60 s
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$ev" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$ev" 2>/dev/null; then
+		kill "$ev"
+		false
+	fi
+	run -0 wait "$ev"
+	[ "$(wc -l <"$BUNDLE/events")" -eq 1 ]
+}
+
 @test "events --interval: an invalid interval is refused" {
 	is_ocirun || skip "ocirun's message"
 	start_bg "$CID"
