@@ -14,7 +14,7 @@
  *                            │                          exec'd process
  *                            └── reaps inits/execs (subreaper), recorders
  *
- * Each request runs in a forked worker, so a slow `stop` never delays
+ * Each request runs in a forked worker (keeper_worker.c), so a slow `stop` never delays
  * other requests.  The worker makes the engine call, sends one result on its
  * own socketpair to the keeper (never to the daemon) and _exit()s.  The
  * container's init (a child of the worker) and a detached exec'd process
@@ -97,6 +97,8 @@ struct kid {
 	int fd;             /* result socket; -1 once read or closed */
 	bool replied;
 	long long started;  /* now_ms() at fork */
+	/* init: its exit already noted (ocifs_note_exit) by the peek in reap() */
+	bool noted;
 	/* recorder: the init it records */
 	pid_t init_pid;
 	int status;
@@ -125,16 +127,6 @@ struct kstate {
 	struct outmsg *out, **out_tail; /* messages the daemon has not taken yet */
 };
 
-#define klog(...) fprintf(stderr, "ocifs-keeper: " __VA_ARGS__)
-
-static int decode_status(int st)
-{
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return 255;
-}
 
 static void daemon_gone(struct kstate *ks, const char *why)
 {
@@ -253,6 +245,18 @@ static void child_reset(struct kstate *ks)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* The exit status goes to ROOT/ID/exit the moment it is known, before the
+ * recorder takes the container's lock: the state then shows exitStatus as
+ * soon as it shows stopped. */
+static void note_init_exit(struct kstate *ks, struct kid *k, int status)
+{
+	ocifs_error err = { 0 };
+
+	k->noted = true;
+	if (ocifs_note_exit(ks->root, k->id, k->pid, status, &err) < 0 && err.code != ENOENT)
+		klog("note exit of %s (pid %d): %s\n", k->id, (int)k->pid, err.msg);
+}
+
 static void on_reaped(struct kstate *ks, pid_t pid, int st);
 
 /* Records an init's exit in a recorder child; the notice follows its reap. */
@@ -361,7 +365,7 @@ static void read_result(struct kstate *ks, struct kid *w)
 static void on_reaped(struct kstate *ks, pid_t pid, int st)
 {
 	struct kid *k = kid_find(ks, pid);
-	int status = decode_status(st);
+	int status = ocifs_exit_status(st);
 
 	if (!k) {
 		if (ks->n_early == KEEPER_EARLY_MAX) {
@@ -390,6 +394,8 @@ static void on_reaped(struct kstate *ks, pid_t pid, int st)
 	case KID_INIT:
 		if (ks->debug)
 			klog("init %d of %s exited: %d\n", (int)pid, k->id, status);
+		if (!k->noted)
+			note_init_exit(ks, k, status);
 		record_init_exit(ks, k->id, pid, status);
 		break;
 	case KID_EXEC:
@@ -405,6 +411,25 @@ static void on_reaped(struct kstate *ks, pid_t pid, int st)
 
 /* Reaps every child that has exited; exits the keeper when the daemon is
  * gone and no child is left. */
+/* Inits that have exited but are not reaped yet (waitid WNOWAIT): note
+ * their status while the zombie still stands for it, so that no moment
+ * exists where the init is gone and its status unknown. */
+static void peek_init_exits(struct kstate *ks)
+{
+	for (struct kid *k = ks->kids; k; k = k->next) {
+		siginfo_t si;
+
+		if (k->kind != KID_INIT || k->noted)
+			continue;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)k->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+		    si.si_pid != k->pid)
+			continue;
+		note_init_exit(ks, k, si.si_code == CLD_EXITED ? si.si_status
+							       : 128 + si.si_status);
+	}
+}
+
 static void reap(struct kstate *ks)
 {
 	struct signalfd_siginfo si;
@@ -412,6 +437,7 @@ static void reap(struct kstate *ks)
 
 	while (read(ks->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 		;
+	peek_init_exits(ks);
 	for (;;) {
 		pid_t pid = waitpid(-1, &st, WNOHANG | __WALL);
 		if (pid > 0) {
@@ -431,107 +457,11 @@ static void reap(struct kstate *ks)
 	}
 }
 
-/* ---- the worker: one engine call ---- */
-
-static int do_exec(struct kstate *ks, const struct keeper_req *r, pid_t *pid, ocifs_error *err)
-{
-	cleanup_free char *text = NULL;
-	struct oci_process *p = NULL;
-	struct ocifs_exec_opts eo;
-	size_t len = 0;
-	int ret;
-
-	if (read_file(r->path, &text, &len, err) < 0)
-		return -1;
-	if (ocifs_process_parse(text, len, "", &p, err) < 0)
-		return ocifs_error_prefix(err, "%s", r->path);
-	ocifs_exec_opts_init(&eo);
-	eo.process = p;
-	eo.detach = true;
-	eo.capture_log = true;
-	ret = ocifs_exec(ks->root, r->id, &eo, pid, err);
-	ocifs_process_free(p);
-	return ret;
-}
-
-static int do_op(struct kstate *ks, const struct keeper_req *r, pid_t *pid, ocifs_error *err)
-{
-	struct ocifs_create_opts co;
-	ocifs_error derr = { 0 };
-
-	switch (r->op) {
-	case CTL_CREATE:
-	case CTL_RUN:
-		ocifs_create_opts_init(&co);
-		co.id = r->id;
-		co.bundle = r->path;
-		co.capture_log = true;
-		if (ocifs_create(ks->root, &co, pid, err) < 0)
-			return -1;
-		if (r->op == CTL_CREATE || ocifs_start(ks->root, r->id, err) == 0)
-			return 0;
-		if (ocifs_delete(ks->root, r->id, true, &derr) < 0)
-			klog("run %s: delete after failed start: %s\n", r->id, derr.msg);
-		*pid = 0;
-		return -1;
-	case CTL_START:
-		return ocifs_start(ks->root, r->id, err);
-	case CTL_KILL:
-		return ocifs_kill(ks->root, r->id, r->signal, false, err);
-	case CTL_STOP:
-		return ocifs_stop(ks->root, r->id, r->seconds * 1000, err);
-	case CTL_EXEC:
-		return do_exec(ks, r, pid, err);
-	case CTL_PAUSE:
-		return ocifs_pause(ks->root, r->id, err);
-	case CTL_RESUME:
-		return ocifs_resume(ks->root, r->id, err);
-	case CTL_DELETE:
-		return ocifs_delete(ks->root, r->id, r->force, err);
-	default:
-		return ocifs_error_set(err, EINVAL, "unknown operation");
-	}
-}
-
 static __attribute__((noreturn)) void worker_main(struct kstate *ks, const struct keeper_req *r,
 						  int fd)
 {
-	ocifs_error err = { 0 };
-	pid_t pid = 0;
-	char *text;
-
 	child_reset(ks);
-	if (do_op(ks, r, &pid, &err) == 0)
-		ocifs_error_clear(&err);
-	else if (err.code == 0)
-		err.code = EIO;
-	text = keeper_jdump(json_pack("{si so si}", "code", err.code, "msg", keeper_jstr(err.msg),
-			       "pid", (int)pid));
-	if (!text || send(fd, text, strlen(text), MSG_NOSIGNAL) < 0)
-		klog("worker for %s %s: cannot send the result\n", keeper_op_str(r->op), r->id);
-	_exit(0);
-}
-
-static int parse_request(json_t *j, uint64_t *seq, struct keeper_req *r)
-{
-	json_t *s = json_object_get(j, "seq");
-	int op;
-
-	if (!json_is_integer(s))
-		return -1;
-	*seq = (uint64_t)json_integer_value(s);
-	memset(r, 0, sizeof(*r));
-	op = keeper_op_parse(json_string_value(json_object_get(j, "op")));
-	if (op < 0)
-		return -2;
-	r->op = (enum ctl_op)op;
-	keeper_copy_str(r->id, sizeof(r->id), keeper_jtext(j, "id"));
-	keeper_copy_str(r->path, sizeof(r->path), keeper_jtext(j, "path"));
-	r->signal = keeper_jint(j, "signal", SIGTERM);
-	r->seconds = keeper_jint(j, "seconds", 10);
-	r->force = json_is_true(json_object_get(j, "force"));
-	r->exec_id = (unsigned)keeper_jint(j, "execId", 0);
-	return 0;
+	keeper_worker_run(ks->root, r, fd);
 }
 
 /* One request from the daemon: fork its worker. */
@@ -544,7 +474,7 @@ static void on_request(struct kstate *ks, const char *buf, size_t len)
 	struct kid *w;
 	pid_t pid;
 
-	rc = j ? parse_request(j, &seq, &r) : -1;
+	rc = j ? keeper_parse_request(j, &seq, &r) : -1;
 	json_decref(j);
 	if (rc == -1) {
 		klog("unreadable request ignored\n");

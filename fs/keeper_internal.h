@@ -1,10 +1,12 @@
-/* Shared between keeper.c (the keeper process, keeper_start) and
+/* Shared between keeper.c (the keeper process, keeper_start), keeper_worker.c and
  * keeper_proto.c (the wire format helpers, the daemon's end). */
 #ifndef OCIFS_FS_KEEPER_INTERNAL_H
 #define OCIFS_FS_KEEPER_INTERNAL_H
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "ctl.h"
@@ -25,6 +27,17 @@ char *keeper_jdump(json_t *j);
 int keeper_jint(json_t *o, const char *key, int dflt);
 const char *keeper_jtext(json_t *o, const char *key);
 void keeper_copy_str(char *dst, size_t size, const char *src);
+
+#define klog(...) fprintf(stderr, "ocifs-keeper: " __VA_ARGS__)
+
+/* A request as the keeper reads it: 0, -1 without a "seq", -2 with an
+ * unknown "op" (*seq is set then). */
+int keeper_parse_request(json_t *j, uint64_t *seq, struct keeper_req *r);
+
+/* keeper_worker.c: makes the request's engine call in a worker, sends the
+ * result on fd and exits. */
+__attribute__((noreturn)) void keeper_worker_run(const char *root, const struct keeper_req *r,
+						 int fd);
 
 /* The daemon's handle on a started keeper: its socket and pid. */
 struct keeper *keeper_client_new(int fd, pid_t pid);

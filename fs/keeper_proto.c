@@ -316,3 +316,25 @@ void keeper_close(struct keeper *k)
 	pthread_cond_destroy(&k->idle);
 	free(k);
 }
+
+int keeper_parse_request(json_t *j, uint64_t *seq, struct keeper_req *r)
+{
+	json_t *s = json_object_get(j, "seq");
+	int op;
+
+	if (!json_is_integer(s))
+		return -1;
+	*seq = (uint64_t)json_integer_value(s);
+	memset(r, 0, sizeof(*r));
+	op = keeper_op_parse(json_string_value(json_object_get(j, "op")));
+	if (op < 0)
+		return -2;
+	r->op = (enum ctl_op)op;
+	keeper_copy_str(r->id, sizeof(r->id), keeper_jtext(j, "id"));
+	keeper_copy_str(r->path, sizeof(r->path), keeper_jtext(j, "path"));
+	r->signal = keeper_jint(j, "signal", SIGTERM);
+	r->seconds = keeper_jint(j, "seconds", 10);
+	r->force = json_is_true(json_object_get(j, "force"));
+	r->exec_id = (unsigned)keeper_jint(j, "execId", 0);
+	return 0;
+}

@@ -3,7 +3,8 @@
  * One epoll over
  *   - an inotify fd: the state root (ids appearing and vanishing) and each
  *     ROOT/ID directory: state.json replaced (IN_MOVED_TO, the engine writes
- *     it by rename) or removed, and the directory itself closed after being
+ *     it by rename) or removed, ROOT/ID/exit written (the keeper's note of
+ *     an init's exit status), and the directory itself closed after being
  *     opened for reading (IN_CLOSE_NOWRITE with no name): every engine
  *     operation holds a flock on an fd of ROOT/ID, so its close marks the end
  *     of any operation, including pause/resume, which change no file here;
@@ -535,6 +536,8 @@ static bool drain_inotify(struct daemon *d, struct watcher *w, struct idset *set
 				else if (!strcmp(name, "state.json") &&
 					 (ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE)))
 					idset_add(set, id);
+				else if (!strcmp(name, "exit") && (ev->mask & IN_MOVED_TO))
+					idset_add(set, id); /* the init's exit noted */
 			}
 		}
 	}

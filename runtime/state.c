@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -157,42 +158,121 @@ int state_read(const char *root, const char *id, struct state_rec *r, ocifs_erro
 	return 0;
 }
 
-/* /proc/PID/stat: state letter (field 3) and start time (field 22). */
-bool pid_is_alive(pid_t pid, unsigned long long start_time)
+/* Field n (>= 3) of /proc/PID/stat, read into buf; NULL when the process
+ * is gone.  Fields are counted after the ") " that ends the command name. */
+static char *stat_field(pid_t pid, char *buf, size_t size, int n)
 {
-	char path[64], buf[1024];
-	unsigned long long start = 0;
-	char st = 0;
-	ssize_t n;
+	char path[64];
+	ssize_t len;
 	char *p;
 	int fd;
 
-	if (pid <= 0)
-		return false;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	len = read(fd, buf, size - 1);
 	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
+	if (len <= 0)
+		return NULL;
+	buf[len] = '\0';
 	p = strrchr(buf, ')');
 	if (!p || p[1] != ' ')
-		return false;
+		return NULL;
 	p += 2;
-	st = *p;
-	for (int field = 3; field < 22 && p; field++) {
+	for (int field = 3; field < n && p; field++) {
 		p = strchr(p, ' ');
 		if (p)
 			p++;
 	}
-	if (!p || sscanf(p, "%llu", &start) != 1)
+	return p;
+}
+
+/* The state letter (field 3) and start time (field 22) of pid; 0 when it
+ * is gone. */
+static char proc_state(pid_t pid, unsigned long long *start)
+{
+	char buf[1024];
+	char *p = stat_field(pid, buf, sizeof(buf), 3);
+	char st;
+
+	if (!p)
+		return 0;
+	st = *p;
+	p = stat_field(pid, buf, sizeof(buf), 22);
+	if (!p || sscanf(p, "%llu", start) != 1)
+		return 0;
+	return st;
+}
+
+bool pid_is_alive(pid_t pid, unsigned long long start_time)
+{
+	unsigned long long start = 0;
+	char st;
+
+	if (pid <= 0)
 		return false;
-	if (st == 'Z' || st == 'X' || st == 'x')
+	st = proc_state(pid, &start);
+	if (!st || st == 'Z' || st == 'X' || st == 'x')
 		return false;
 	return start_time == 0 || start == start_time;
+}
+
+/* waitpid's status as the state reports it: the exit code, or 128 + the
+ * signal that killed the process (the shell's convention). */
+int ocifs_exit_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 255;
+}
+
+/* The exit status of our init while it is a zombie nobody has reaped yet:
+ * /proc/PID/stat field 52 holds it in waitpid's encoding. */
+static bool zombie_exit_status(pid_t pid, unsigned long long start_time, int *status)
+{
+	unsigned long long start = 0;
+	char buf[1024];
+	char *p;
+	int code;
+
+	if (pid <= 0 || proc_state(pid, &start) != 'Z' || (start_time && start != start_time))
+		return false;
+	p = stat_field(pid, buf, sizeof(buf), 52);
+	if (!p || sscanf(p, "%d", &code) != 1)
+		return false;
+	*status = ocifs_exit_status(code);
+	return true;
+}
+
+/* ROOT/ID/exit: "PID STATUS", written by the process that reaped the init
+ * (ocifs_note_exit) before anything slower happens.  The status when it is
+ * about r's init. */
+static bool noted_exit_status(const char *root, const struct state_rec *r, int *status)
+{
+	cleanup_free char *path = xasprintf("%s/%s/exit", root, r->id);
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+	ocifs_error err;
+	int pid, code;
+
+	if (read_file(path, &text, &len, &err) < 0 || sscanf(text, "%d %d", &pid, &code) != 2 ||
+	    pid != r->pid)
+		return false;
+	*status = code;
+	return true;
+}
+
+int ocifs_note_exit(const char *root, const char *id, pid_t pid, int exit_status,
+		    ocifs_error *err)
+{
+	cleanup_free char *dir = state_dir(root, id);
+	char text[48];
+
+	snprintf(text, sizeof(text), "%d %d\n", (int)pid, exit_status);
+	return write_file_atomic(dir, "exit", text, strlen(text), 0600, err);
 }
 
 enum ocifs_status state_status(const struct state_rec *r)
@@ -322,6 +402,10 @@ int ocifs_state_get(const char *root, const char *id, struct ocifs_state *st,
 	st->annotations_json = steal_ptr(&r.annotations_json);
 	st->has_exit_status = r.has_exit_status;
 	st->exit_status = r.exit_status;
+	/* exited, but not recorded yet: a zombie, or the reaper's note */
+	if (st->status == OCIFS_STOPPED && !st->has_exit_status && !r.creator)
+		st->has_exit_status = zombie_exit_status(r.pid, r.start_time, &st->exit_status) ||
+				      noted_exit_status(root, &r, &st->exit_status);
 	state_rec_clear(&r);
 	return 0;
 }

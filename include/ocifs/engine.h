@@ -92,6 +92,14 @@ int ocifs_delete(const char *root, const char *id, bool force, ocifs_error *err)
 /* SIGTERM, wait up to grace_ms, SIGKILL every process, delete. */
 int ocifs_stop(const char *root, const char *id, int grace_ms, ocifs_error *err);
 
+/* What a reaper writes the moment waitpid returns an init's status, before
+ * ocifs_record_exit (which takes the container's lock): ROOT/ID/exit, no
+ * lock, so that the state shows exitStatus as soon as it shows stopped. */
+int ocifs_note_exit(const char *root, const char *id, pid_t pid, int exit_status,
+		    ocifs_error *err);
+/* waitpid's status as the state reports it: the code, or 128 + signal. */
+int ocifs_exit_status(int wstatus);
+
 /* Records the exit status of the container's init (wait(2) status already
  * decoded: code, or 128+signal) when pid is still the recorded init.  Used
  * by whoever reaps the init (the filesystem's keeper process). */
