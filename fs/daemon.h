@@ -88,6 +88,26 @@ int tree_refresh(struct daemon *d, const char *id);
 void tree_rescan(struct daemon *d);
 extern const struct fuse_lowlevel_ops ocifs_ops;
 
+/* ---- nodes.c, for front ends other than FUSE (http.c) ---- */
+/* The whole content of file `name` of container `id` (id NULL: a file of
+ * the root: error, features) as a read from offset 0 shows it: snapshot
+ * files and log.  0, or a positive errno: ENOENT no such container or
+ * file, EINVAL a file that is not read this way (ctl, events).  *out is
+ * malloc'd (caller frees), *len its length. */
+int nodes_read_whole(struct daemon *d, const char *id, const char *name, char **out,
+		     size_t *len);
+/* Runs text as if written to id's ctl (id NULL: the root's ctl) in one
+ * write: each line a command, in order, up to the first failure.  0, or
+ * the errno the write would fail with and msg the message (also kept in
+ * the directory's error file).  The caller has checked the permission. */
+int nodes_ctl_run(struct daemon *d, const char *id, const char *text, size_t len, char *msg,
+		  size_t msg_size);
+
+/* ---- tree.c ---- */
+/* The ids of the cached containers, sorted; *n of them.  Caller frees each
+ * and the array. */
+char **tree_list_ids(struct daemon *d, size_t *n);
+
 /* ---- events.c ---- */
 int events_init(struct daemon *d);
 void events_destroy(struct daemon *d);
@@ -99,6 +119,12 @@ int events_open(struct daemon *d, const char *id, uint64_t *fh);
 void events_read(struct daemon *d, fuse_req_t req, uint64_t fh, size_t size);
 void events_poll(struct daemon *d, fuse_req_t req, uint64_t fh, struct fuse_pollhandle *ph);
 void events_release(struct daemon *d, uint64_t fh);
+/* Streams id's events (id NULL: every event) from now on to fd (a
+ * connected socket; events.c makes it non-blocking and owns it from here):
+ * each line is written as it is emitted; the fd is closed when a write
+ * fails, when the peer is too slow (a line that does not fit in the
+ * socket's buffer), or by events_destroy.  0, or a positive errno. */
+int events_attach_fd(struct daemon *d, const char *id, int fd);
 
 /* ---- notify.c ---- */
 int notify_start(struct daemon *d);

@@ -16,10 +16,14 @@
  * d->lock is dropped: requests and handles are collected under the lock.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "ocifs/util.h"
@@ -58,10 +62,23 @@ struct reader {
 	struct reader *next;    /* in s->readers */
 };
 
+/* A socket that gets the lines of one stream as they are emitted (the
+ * HTTP front end's event streams, events_attach_fd). */
+struct tap {
+	int fd;
+	char id[129];           /* "" = every event */
+	struct tap *next;
+};
+
+#define EV_TAPS_MAX 64
+
 struct events {
 	struct stream global;
 	struct stream *streams;
 	struct parked *parked;  /* every deferred read, oldest first */
+	pthread_mutex_t tap_mu; /* taps: written outside d->lock */
+	struct tap *taps;
+	size_t n_taps;
 };
 
 /* What to send once d->lock is dropped. */
@@ -263,6 +280,86 @@ static void stream_wake(struct events *ev, struct stream *s, struct outbox *o)
 int events_init(struct daemon *d)
 {
 	d->events = xcalloc(1, sizeof(*d->events));
+	pthread_mutex_init(&d->events->tap_mu, NULL);
+	return 0;
+}
+
+/* ---- taps ---- */
+
+static void tap_drop(struct events *ev, struct tap **link)
+{
+	struct tap *t = *link;
+
+	*link = t->next;
+	close(t->fd);
+	free(t);
+	ev->n_taps--;
+}
+
+/* Writes the line to every tap that wants it; a tap that cannot take the
+ * whole line at once (gone, or too slow to keep up) is dropped. */
+static void taps_emit(struct events *ev, const char *id, const char *json, size_t jlen)
+{
+	char *line = NULL;
+	size_t len = jlen + 1;
+
+	pthread_mutex_lock(&ev->tap_mu);
+	if (ev->taps)
+		line = xasprintf("%s\n", json);
+	for (struct tap **link = &ev->taps; *link;) {
+		struct tap *t = *link;
+
+		if (t->id[0] && (!id || strcmp(t->id, id) != 0)) {
+			link = &t->next;
+			continue;
+		}
+		if (send(t->fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len) {
+			tap_drop(ev, link);
+			continue;
+		}
+		link = &t->next;
+	}
+	pthread_mutex_unlock(&ev->tap_mu);
+	free(line);
+}
+
+/* Taps whose peer has gone, found without waiting for the next event. */
+static void taps_prune(struct events *ev)
+{
+	for (struct tap **link = &ev->taps; *link;) {
+		struct pollfd p = { .fd = (*link)->fd, .events = POLLRDHUP };
+
+		if (poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+			tap_drop(ev, link);
+		else
+			link = &(*link)->next;
+	}
+}
+
+int events_attach_fd(struct daemon *d, const char *id, int fd)
+{
+	struct events *ev = d->events;
+	struct tap *t;
+	int fl;
+
+	if (!ev)
+		return EIO;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return errno;
+	pthread_mutex_lock(&ev->tap_mu);
+	taps_prune(ev);
+	if (ev->n_taps >= EV_TAPS_MAX) {
+		pthread_mutex_unlock(&ev->tap_mu);
+		return EMFILE;
+	}
+	t = xcalloc(1, sizeof(*t));
+	t->fd = fd;
+	snprintf(t->id, sizeof(t->id), "%s", id ? id : "");
+	t->next = ev->taps;
+	ev->taps = t;
+	ev->n_taps++;
+	pthread_mutex_unlock(&ev->tap_mu);
 	return 0;
 }
 
@@ -300,6 +397,9 @@ void events_destroy(struct daemon *d)
 		free(r);
 	}
 	stream_free_lines(&ev->global);
+	while (ev->taps)
+		tap_drop(ev, &ev->taps);
+	pthread_mutex_destroy(&ev->tap_mu);
 	free(ev);
 }
 
@@ -327,6 +427,7 @@ void events_emit(struct daemon *d, const char *id, const char *json)
 	}
 	pthread_mutex_unlock(&d->lock);
 	outbox_flush(&o);
+	taps_emit(ev, id, json, jlen);
 }
 
 int events_open(struct daemon *d, const char *id, uint64_t *fh)

@@ -466,6 +466,43 @@ void nodes_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 }
 
+int nodes_read_whole(struct daemon *d, const char *id, const char *name, char **out,
+		     size_t *len)
+{
+	const struct node *tab = id ? ctr_nodes : top_nodes;
+	size_t n = id ? n_ctr_nodes : n_top_nodes;
+	int idx = node_index(tab, n, name);
+	cleanup_free char *path = NULL;
+	ocifs_error err;
+	bool known;
+
+	*out = NULL;
+	*len = 0;
+	if (idx < 0)
+		return ENOENT;
+	if (id) {
+		pthread_mutex_lock(&d->lock);
+		known = tree_find(d, id) != NULL;
+		pthread_mutex_unlock(&d->lock);
+		if (!known)
+			return ENOENT;
+	}
+	switch (tab[idx].kind) {
+	case NODE_SNAPSHOT:
+		return tab[idx].render(d, id, out, len);
+	case NODE_LOG:
+		path = ocifs_log_path(d->root, id);
+		if (read_file(path, out, len, &err) == 0)
+			return 0;
+		if (err.code != ENOENT)
+			return err.code;
+		*out = xstrdup(""); /* no output yet */
+		return 0;
+	default:
+		return EINVAL;
+	}
+}
+
 /* ---- ctl ---- */
 
 static unsigned next_exec_id(void)
@@ -542,38 +579,48 @@ static int run_cmd(struct daemon *d, const char *dir_id, const struct ctl_cmd *c
 	return code;
 }
 
-static void write_ctl(fuse_req_t req, struct daemon *d, struct fh *h, const char *buf,
-		      size_t size)
+int nodes_ctl_run(struct daemon *d, const char *id, const char *text, size_t len, char *msg,
+		  size_t msg_size)
 {
-	const char *dir_id = fh_id(h);
 	size_t pos = 0;
 
-	while (pos < size) {
-		size_t len = ctl_next_line(buf + pos, size - pos);
-		const char *line = buf + pos;
-		char msg[OCIFS_ERROR_MSG_MAX];
+	while (pos < len) {
+		size_t n = ctl_next_line(text + pos, len - pos);
+		const char *line = text + pos;
 		struct ctl_cmd cmd;
 		ocifs_error err;
 		int code;
 
-		if (len == 0)
+		if (n == 0)
 			break;
-		pos += len;
+		pos += n;
 		memset(&cmd, 0, sizeof(cmd));
-		if (ctl_parse(line, len, dir_id == NULL, &cmd, &err) < 0) {
+		if (ctl_parse(line, n, id == NULL, &cmd, &err) < 0) {
 			code = err.code ? err.code : EINVAL;
-			snprintf(msg, sizeof(msg), "%s", err.msg);
+			snprintf(msg, msg_size, "%s", err.msg);
 		} else if (cmd.op == CTL_NONE) {
 			continue;
 		} else {
-			code = run_cmd(d, dir_id, &cmd, msg, sizeof(msg));
+			code = run_cmd(d, id, &cmd, msg, msg_size);
 		}
 		if (code) {
-			ocifs_trace(req, "ctl %s: %s", dir_id ? dir_id : "/", msg);
-			set_error(d, dir_id, line, len, msg);
-			fuse_reply_err(req, code);
-			return;
+			set_error(d, id, line, n, msg);
+			return code;
 		}
+	}
+	return 0;
+}
+
+static void write_ctl(fuse_req_t req, struct daemon *d, struct fh *h, const char *buf,
+		      size_t size)
+{
+	char msg[OCIFS_ERROR_MSG_MAX];
+	int code = nodes_ctl_run(d, fh_id(h), buf, size, msg, sizeof(msg));
+
+	if (code) {
+		ocifs_trace(req, "ctl %s: %s", fh_id(h) ? fh_id(h) : "/", msg);
+		fuse_reply_err(req, code);
+		return;
 	}
 	fuse_reply_write(req, size);
 }

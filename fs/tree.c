@@ -143,7 +143,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* The cached ids, sorted (a copy: the lock is not held afterwards). */
-static char **cached_ids(struct daemon *d, size_t *n)
+char **tree_list_ids(struct daemon *d, size_t *n)
 {
 	char **v;
 	size_t k = 0;
@@ -169,7 +169,7 @@ static void sync_with_store(struct daemon *d, bool only_diff, void (*fn)(struct 
 
 	if (ocifs_list(d->root, &ids, &n, &err) < 0)
 		return;
-	have = cached_ids(d, &m);
+	have = tree_list_ids(d, &m);
 	while (i < n || j < m) {
 		int c = i == n ? 1 : j == m ? -1 : strcmp(ids[i], have[j]);
 
