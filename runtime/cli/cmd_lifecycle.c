@@ -27,33 +27,61 @@
 #include "ocifs/engine.h"
 #include "ocifs/util.h"
 
-static const struct option help_only_opts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+/* What parse_flag_id found. */
+struct flag_id {
+	const char *id;
+	const char *arg;  /* the positional after the id, NULL when none */
+	bool flag;        /* --FLAG was given */
+	bool helped;      /* --help was given and answered */
 };
+
+/* COMMAND [--FLAG] ID [ARG], the shape of start, kill, delete, pause ...:
+ * flag is the long option (its short form its first letter), NULL for
+ * none; with_arg allows one positional after the id.  0 to go on (also
+ * after --help, see f->helped), else the exit status of a usage error. */
+static int parse_flag_id(struct cli_ctx *ctx, int argc, char **argv, const char *flag,
+			 bool with_arg, struct flag_id *f)
+{
+	const struct option opts[] = {
+		{ flag ? flag : "help", no_argument, NULL, flag ? flag[0] : 'h' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char shorts[] = { flag ? flag[0] : 'h', 'h', '\0' };
+	struct cli_opts o;
+	int c, rc;
+
+	memset(f, 0, sizeof(*f));
+	cli_opts_begin(&o, ctx->cmd->name, argc, argv, 0);
+	while ((c = cli_getopt(&o, shorts, opts)) != -1) {
+		if (flag && c == flag[0]) {
+			f->flag = true;
+			continue;
+		}
+		cli_opts_end(&o);
+		if (c != 'h')
+			return 1;
+		f->helped = true;
+		return cli_usage(ctx);
+	}
+	rc = cli_need_id(ctx, &o, &f->id);
+	if (!rc)
+		rc = cli_no_more_args(ctx, &o, with_arg ? 2 : 1);
+	if (!rc && o.npos == 2)
+		f->arg = o.pos[1];
+	cli_opts_end(&o);
+	return rc;
+}
 
 /* Parses a command whose only argument is the container id. */
 static int parse_id_only(struct cli_ctx *ctx, int argc, char **argv, const char **id,
 			 bool *helped)
 {
-	struct cli_opts o;
-	int c, rc = 0;
+	struct flag_id f;
+	int rc = parse_flag_id(ctx, argc, argv, NULL, false, &f);
 
-	*helped = false;
-	cli_opts_begin(&o, ctx->cmd->name, argc, argv, 0);
-	while ((c = cli_getopt(&o, "h", help_only_opts)) != -1) {
-		if (c == 'h') {
-			*helped = true;
-			cli_opts_end(&o);
-			return cli_usage(ctx);
-		}
-		cli_opts_end(&o);
-		return 1;
-	}
-	rc = cli_need_id(ctx, &o, id);
-	if (!rc)
-		rc = cli_no_more_args(ctx, &o, 1);
-	cli_opts_end(&o);
+	*id = f.id;
+	*helped = f.helped;
 	return rc;
 }
 
@@ -262,76 +290,36 @@ int cmd_state(struct cli_ctx *ctx, int argc, char **argv)
 
 int cmd_kill(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	ocifs_error err = { 0 };
-	struct cli_opts o;
-	const char *id;
-	bool all = false;
-	int c, sig = SIGTERM;
+	struct flag_id f;
+	int sig = SIGTERM;
+	int rc = parse_flag_id(ctx, argc, argv, "all", true, &f);
 
-	cli_opts_begin(&o, "kill", argc, argv, 0);
-	while ((c = cli_getopt(&o, "ah", opts)) != -1) {
-		if (c == 'a') {
-			all = true;
-			continue;
-		}
-		cli_opts_end(&o);
-		return c == 'h' ? cli_usage(ctx) : 1;
+	if (rc || f.helped)
+		return rc;
+	if (f.arg) {
+		sig = ocifs_signal_parse(f.arg, strlen(f.arg));
+		if (sig < 0)
+			return cli_fail("kill", f.id, "invalid signal '%s'", f.arg);
 	}
-	if (cli_need_id(ctx, &o, &id) || cli_no_more_args(ctx, &o, 2)) {
-		cli_opts_end(&o);
-		return 1;
-	}
-	if (o.npos == 2) {
-		sig = ocifs_signal_parse(o.pos[1], strlen(o.pos[1]));
-		if (sig < 0) {
-			cli_fail("kill", id, "invalid signal '%s'", o.pos[1]);
-			cli_opts_end(&o);
-			return 1;
-		}
-	}
-	cli_opts_end(&o);
-	if (ocifs_kill(ctx->root, id, sig, all, &err) < 0)
-		return cli_fail_err("kill", id, &err);
+	if (ocifs_kill(ctx->root, f.id, sig, f.flag, &err) < 0)
+		return cli_fail_err("kill", f.id, &err);
 	return 0;
 }
 
 int cmd_delete(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	ocifs_error err = { 0 };
-	struct cli_opts o;
-	const char *id;
-	bool force = false;
-	int c;
+	struct flag_id f;
+	int rc = parse_flag_id(ctx, argc, argv, "force", false, &f);
 
-	cli_opts_begin(&o, "delete", argc, argv, 0);
-	while ((c = cli_getopt(&o, "fh", opts)) != -1) {
-		if (c == 'f') {
-			force = true;
-			continue;
-		}
-		cli_opts_end(&o);
-		return c == 'h' ? cli_usage(ctx) : 1;
-	}
-	if (cli_need_id(ctx, &o, &id) || cli_no_more_args(ctx, &o, 1)) {
-		cli_opts_end(&o);
-		return 1;
-	}
-	cli_opts_end(&o);
-	if (ocifs_delete(ctx->root, id, force, &err) < 0) {
+	if (rc || f.helped)
+		return rc;
+	if (ocifs_delete(ctx->root, f.id, f.flag, &err) < 0) {
 		/* runc: `delete --force` of a container that does not exist succeeds */
-		if (force && err.code == ENOENT)
+		if (f.flag && err.code == ENOENT)
 			return 0;
-		return cli_fail_err("delete", id, &err);
+		return cli_fail_err("delete", f.id, &err);
 	}
 	return 0;
 }
