@@ -70,40 +70,42 @@ static int current_state(struct daemon *d, const char *id, char **json,
 	return 0;
 }
 
-static int render_state(struct daemon *d, const char *id, char **out, size_t *len)
+enum state_view { VIEW_STATE, VIEW_STATUS, VIEW_PID };
+
+/* state (the JSON), status (one word) or pid (empty when none). */
+static int render_view(struct daemon *d, const char *id, enum state_view v, char **out,
+		       size_t *len)
 {
 	cleanup_free char *json = NULL;
 	enum ocifs_status status;
 	pid_t pid;
+	char *text;
 	int r = current_state(d, id, &json, &status, &pid);
 
 	if (r)
 		return r;
-	return render_text(xasprintf("%s\n", json ? json : "{}"), out, len);
+	if (v == VIEW_STATE)
+		text = xasprintf("%s\n", json ? json : "{}");
+	else if (v == VIEW_STATUS)
+		text = xasprintf("%s\n", ocifs_status_name(status));
+	else
+		text = pid > 0 ? xasprintf("%d\n", (int)pid) : xstrdup("");
+	return render_text(text, out, len);
+}
+
+static int render_state(struct daemon *d, const char *id, char **out, size_t *len)
+{
+	return render_view(d, id, VIEW_STATE, out, len);
 }
 
 static int render_status(struct daemon *d, const char *id, char **out, size_t *len)
 {
-	cleanup_free char *json = NULL;
-	enum ocifs_status status;
-	pid_t pid;
-	int r = current_state(d, id, &json, &status, &pid);
-
-	if (r)
-		return r;
-	return render_text(xasprintf("%s\n", ocifs_status_name(status)), out, len);
+	return render_view(d, id, VIEW_STATUS, out, len);
 }
 
 static int render_pid(struct daemon *d, const char *id, char **out, size_t *len)
 {
-	cleanup_free char *json = NULL;
-	enum ocifs_status status;
-	pid_t pid;
-	int r = current_state(d, id, &json, &status, &pid);
-
-	if (r)
-		return r;
-	return render_text(pid > 0 ? xasprintf("%d\n", (int)pid) : xstrdup(""), out, len);
+	return render_view(d, id, VIEW_PID, out, len);
 }
 
 static int render_config(struct daemon *d, const char *id, char **out, size_t *len)
