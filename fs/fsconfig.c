@@ -4,6 +4,7 @@
  * and names the key in its error.  A JSON null counts as an absent key.
  * fs_config_parse() is pure; fs_config_load() adds the file reading.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -107,11 +108,69 @@ static int key_ctl_group(json_t *v, struct fs_config *c, ocifs_error *err)
 	return 0;
 }
 
+/* Bind: an IPv4 or IPv6 literal (no names: the daemon must not depend on a
+ * resolver to decide what it exposes). */
+static int key_bind(json_t *v, struct fs_config *c, ocifs_error *err)
+{
+	const char *s = json_string_value(v);
+	unsigned char addr[16];
+
+	if (!s || strlen(s) >= 64 ||
+	    (inet_pton(AF_INET, s, addr) != 1 && inet_pton(AF_INET6, s, addr) != 1))
+		return ocifs_error_set(err, 0, "Bind: must be an IPv4 or IPv6 address (a string "
+				       "such as \"127.0.0.1\" or \"::1\")");
+	free(c->bind);
+	c->bind = xstrdup(s);
+	return 0;
+}
+
+/* Token: sent as "Authorization: Bearer TOKEN", so visible ASCII only; long
+ * enough not to be guessed over the network. */
+static int key_token(json_t *v, struct fs_config *c, ocifs_error *err)
+{
+	const char *s = json_string_value(v);
+	size_t len = s ? strlen(s) : 0;
+
+	if (!s)
+		return ocifs_error_set(err, 0, "Token: must be a string");
+	if (len < FS_TOKEN_MIN || len > FS_TOKEN_MAX)
+		return ocifs_error_set(err, 0, "Token: must be %d to %d characters long, not %zu",
+				       FS_TOKEN_MIN, FS_TOKEN_MAX, len);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return ocifs_error_set(err, 0, "Token: only visible ASCII characters "
+					       "(no spaces) are allowed");
+	free(c->token);
+	c->token = xstrdup(s);
+	return 0;
+}
+
+bool fs_config_bind_loopback(const char *bind)
+{
+	unsigned char a[16];
+
+	if (!bind)
+		return true; /* the default, 127.0.0.1 */
+	if (inet_pton(AF_INET, bind, a) == 1)
+		return a[0] == 127;
+	if (inet_pton(AF_INET6, bind, a) != 1)
+		return false;
+	/* ::1, or ::ffff:127.x.y.z (IPv4-mapped loopback) */
+	for (int i = 0; i < 10; i++)
+		if (a[i])
+			return false;
+	if (a[10] == 0 && a[11] == 0)
+		return a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] == 1;
+	return a[10] == 0xff && a[11] == 0xff && a[12] == 127;
+}
+
 static const struct key keys[] = {
 	{ "Port", key_port },
 	{ "ServerListFile", key_server_list_file },
 	{ "Debug", key_debug },
 	{ "CtlGroup", key_ctl_group },
+	{ "Bind", key_bind },
+	{ "Token", key_token },
 };
 
 static int unknown_key(const char *name, ocifs_error *err)
@@ -122,8 +181,8 @@ static int unknown_key(const char *name, ocifs_error *err)
 					keys[i].name);
 			goto out;
 		}
-	ocifs_error_set(err, 0, "unknown key \"%.64s\" (known keys: Port, ServerListFile, "
-			"Debug, CtlGroup)", name);
+	ocifs_error_set(err, 0, "unknown key \"%.64s\" (known keys: Port, Bind, Token, "
+			"ServerListFile, Debug, CtlGroup)", name);
 out:
 	sanitize(err);
 	return -1;
@@ -147,6 +206,9 @@ static int parse_object(json_t *root, struct fs_config *out, ocifs_error *err)
 		if (k->parse(v, out, err) < 0)
 			return -1;
 	}
+	/* a network-reachable server without a token would let anyone run ctl */
+	if (!fs_config_bind_loopback(out->bind) && !out->token)
+		return ocifs_error_set(err, 0, "Bind: a non-loopback address needs a Token");
 	return 0;
 }
 
@@ -207,5 +269,7 @@ void fs_config_clear(struct fs_config *c)
 {
 	free(c->server_list_file);
 	free(c->ctl_group);
+	free(c->bind);
+	free(c->token);
 	memset(c, 0, sizeof(*c));
 }

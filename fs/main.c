@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "http.h"
 #include "ocifs/util.h"
 
 #define DEFAULT_CONFIG "/etc/ocifs/ocifs.json"
@@ -200,6 +201,7 @@ int main(int argc, char **argv)
 	struct fuse_loop_config loop = { .clone_fd = 0, .max_idle_threads = 10 };
 	char mnt[PATH_MAX];
 	struct daemon *d;
+	struct http_server *http = NULL;
 	struct opts o;
 	ocifs_error err;
 	cleanup_free char *mount_opts = NULL;
@@ -222,8 +224,6 @@ int main(int argc, char **argv)
 			err.msg);
 		goto out_free;
 	}
-	if (d->cfg.port)
-		fprintf(stderr, "ocifs: Port: not supported yet, ignored\n");
 	if (d->cfg.server_list_file)
 		fprintf(stderr, "ocifs: ServerListFile: not supported yet, ignored\n");
 	d->debug = o.debug || d->cfg.debug;
@@ -259,6 +259,13 @@ int main(int argc, char **argv)
 		goto out_free;
 	}
 	raise_nofile();
+	/* Port: bound now, while stderr is still the terminal (the daemon
+	 * detaches after mounting), so a busy port fails the start-up; served
+	 * once the session is up.  After the keeper: it must not inherit it. */
+	if (d->cfg.port && !(http = http_listen(&d->cfg, &err))) {
+		fprintf(stderr, "ocifs: %s\n", err.msg);
+		goto out_keeper;
+	}
 
 	mount_opts = xasprintf("allow_other,default_permissions,fsname=ocifs,subtype=ocifs%s%s",
 			       o.fuse_opts ? "," : "", o.fuse_opts ? o.fuse_opts : "");
@@ -311,6 +318,10 @@ int main(int argc, char **argv)
 		goto out_session;
 	}
 	have_notify = true;
+	if (http && http_start(http, d, &err) < 0) {
+		fprintf(stderr, "ocifs: %s\n", err.msg);
+		goto out_session;
+	}
 	if (d->debug)
 		fprintf(stderr, "ocifs: serving %s on %s\n", d->root, d->mountpoint);
 	block_exit_signals(SIG_UNBLOCK);
@@ -322,6 +333,9 @@ int main(int argc, char **argv)
 	block_exit_signals(SIG_BLOCK);
 
 out_session:
+	/* first: its ctl workers use the keeper, the watcher and the events */
+	http_stop(http);
+	http = NULL;
 	/* Unmount first: closing the session's fd aborts any request still
 	 * pending, so a notifier blocked in a call on the mount returns. */
 	if (mounted)
@@ -339,6 +353,7 @@ out_session:
 		fuse_remove_signal_handlers(d->se);
 	fuse_session_destroy(d->se);
 out_keeper:
+	http_stop(http);
 	if (d->keeper)
 		keeper_close(d->keeper);
 	fuse_opt_free_args(&args);

@@ -178,11 +178,12 @@ if [ "$fuzz_secs" -gt 0 ]; then
 		-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fsanitize=fuzzer-no-link; then
 		if ninja -C "$fuzz_dir" tests/fuzz_config tests/fuzz_process tests/fuzz_ctl \
-			tests/fuzz_fsconfig; then
+			tests/fuzz_fsconfig tests/fuzz_http; then
 			fuzz_run fuzz_config "$REPO_DIR/tests/fuzz/corpus/config"
 			fuzz_run fuzz_process "$REPO_DIR/tests/fuzz/corpus/process"
 			fuzz_run fuzz_ctl "$REPO_DIR/tests/fuzz/corpus/ctl"
 			fuzz_run fuzz_fsconfig "$REPO_DIR/tests/fuzz/corpus/fsconfig"
+			fuzz_run fuzz_http "$REPO_DIR/tests/fuzz/corpus/http"
 		else
 			fail "build: fuzz harnesses failed to build in $fuzz_dir"
 		fi

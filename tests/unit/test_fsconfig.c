@@ -55,7 +55,8 @@ static const char *show(const char *s)
 
 static bool empty(const struct fs_config *c)
 {
-	return c->port == 0 && !c->server_list_file && !c->debug && !c->ctl_group;
+	return c->port == 0 && !c->server_list_file && !c->debug && !c->ctl_group && !c->bind &&
+	       !c->token;
 }
 
 static bool streq0(const char *a, const char *b)
@@ -121,6 +122,32 @@ static const struct bad bads[] = {
 	{ "{'':1}", "unknown key \"\"" },
 	{ "{'Debug\\n':true}", "unknown key \"Debug?\"" },
 	{ "{'Scheduler':{}}", "unknown key \"Scheduler\"" },
+	{ "{'bind':'::1'}", "unknown key \"bind\" (did you mean \"Bind\"?)" },
+	{ "{'TOKEN':'0123456789abcdef'}", "unknown key \"TOKEN\" (did you mean \"Token\"?)" },
+	{ "{'Address':'::1'}", "unknown key \"Address\" (known keys: Port, Bind, Token, "
+			       "ServerListFile, Debug, CtlGroup)" },
+	/* Bind */
+	{ "{'Bind':''}", "Bind: must be an IPv4 or IPv6 address" },
+	{ "{'Bind':'localhost'}", "Bind: must be an IPv4 or IPv6 address" },
+	{ "{'Bind':'127.0.0.1:80'}", "Bind: must be an IPv4 or IPv6 address" },
+	{ "{'Bind':'127.0.0.256'}", "Bind: must be an IPv4 or IPv6 address" },
+	{ "{'Bind':'[::1]'}", "Bind: must be an IPv4 or IPv6 address" },
+	{ "{'Bind':' 127.0.0.1'}", "Bind: must be an IPv4 or IPv6 address" },
+	{ "{'Bind':'fe80::1%eth0'}", "Bind: must be an IPv4 or IPv6 address" },
+	{ "{'Bind':2130706433}", "Bind: must be an IPv4 or IPv6 address" },
+	{ "{'Bind':['::1']}", "Bind: must be an IPv4 or IPv6 address" },
+	{ "{'Bind':'0.0.0.0'}", "Bind: a non-loopback address needs a Token" },
+	{ "{'Port':8001,'Bind':'::'}", "Bind: a non-loopback address needs a Token" },
+	{ "{'Bind':'10.0.0.1','Token':null}", "Bind: a non-loopback address needs a Token" },
+	{ "{'Bind':'::ffff:10.0.0.1'}", "Bind: a non-loopback address needs a Token" },
+	/* Token */
+	{ "{'Token':'0123456789abcde'}", "Token: must be 16 to 255 characters long, not 15" },
+	{ "{'Token':''}", "Token: must be 16 to 255 characters long, not 0" },
+	{ "{'Token':16}", "Token: must be a string" },
+	{ "{'Token':true}", "Token: must be a string" },
+	{ "{'Token':'0123456789 abcdef'}", "Token: only visible ASCII characters" },
+	{ "{'Token':'0123456789abcdef\\n'}", "Token: only visible ASCII characters" },
+	{ "{'Token':'0123456789abcd\\u00e9f'}", "Token: only visible ASCII characters" },
 	/* Port */
 	{ "{'Port':-1}", "Port: must be an integer 0..65535" },
 	{ "{'Port':65536}", "Port: must be an integer 0..65535" },
@@ -155,6 +182,44 @@ static const struct bad bads[] = {
 	{ "{'CtlGroup':'ops','ServerListFile':'/s','Port':-5}", "Port: must be an integer" },
 };
 
+/* Bind and Token (bind NULL: absent, the default). */
+struct good_net {
+	const char *json;
+	const char *bind;
+	const char *token;
+};
+
+static const struct good_net good_nets[] = {
+	{ "{'Port':8001,'Bind':'127.0.0.1'}", "127.0.0.1", NULL },
+	{ "{'Bind':'127.1.2.3'}", "127.1.2.3", NULL },
+	{ "{'Bind':'::1'}", "::1", NULL },
+	{ "{'Bind':'::ffff:127.0.0.1'}", "::ffff:127.0.0.1", NULL },
+	{ "{'Token':'0123456789abcdef'}", NULL, "0123456789abcdef" },
+	{ "{'Bind':'0.0.0.0','Token':'0123456789abcdef'}", "0.0.0.0",
+	  "0123456789abcdef" },
+	{ "{'Token':'s3cr3t-T0ken!~_.+/=','Bind':'192.0.2.7'}",
+	  "192.0.2.7", "s3cr3t-T0ken!~_.+/=" },
+	{ "{'Bind':'::','Token':'0123456789abcdef'}", "::",
+	  "0123456789abcdef" },
+	{ "{'Bind':'2001:db8::1','Token':'0123456789abcdef'}",
+	  "2001:db8::1", "0123456789abcdef" },
+	{ "{'Bind':null,'Token':null}", NULL, NULL },
+};
+
+static void test_good_net(const struct good_net *g)
+{
+	char *json = dq(g->json);
+	struct fs_config c;
+	ocifs_error err = { 0 };
+	int r = fs_config_parse(json, strlen(json), &c, &err);
+
+	if (!ok(r == 0 && streq0(c.bind, g->bind) && streq0(c.token, g->token),
+		"parses %s", show(json)))
+		printf("# r=%d err=%s\n", r, err.msg);
+	fs_config_clear(&c);
+	free(json);
+}
+
 static void test_good(const struct good *g)
 {
 	char *json = dq(g->json);
@@ -163,7 +228,8 @@ static void test_good(const struct good *g)
 	int r = fs_config_parse(json, strlen(json), &c, &err);
 
 	if (!ok(r == 0 && c.port == g->port && streq0(c.server_list_file, g->server_list_file) &&
-			c.debug == g->debug && streq0(c.ctl_group, g->ctl_group),
+			c.debug == g->debug && streq0(c.ctl_group, g->ctl_group) && !c.bind &&
+			!c.token,
 		"parses %s", show(json)))
 		printf("# r=%d err=%s\n", r, err.msg);
 	fs_config_clear(&c);
@@ -216,6 +282,26 @@ static void test_clear(void)
 	fs_config_clear(&c);
 	ok(empty(&c), "fs_config_clear twice is harmless");
 }
+
+static void test_loopback(void)
+{
+	static const struct {
+		const char *addr;
+		bool loopback;
+	} tab[] = {
+		{ NULL, true },           { "127.0.0.1", true },  { "127.255.0.9", true },
+		{ "::1", true },          { "::ffff:127.0.0.1", true },
+		{ "0.0.0.0", false },     { "128.0.0.1", false }, { "10.0.0.1", false },
+		{ "::", false },          { "::2", false },       { "::ffff:10.0.0.1", false },
+		{ "2001:db8::1", false }, { "::127.0.0.1", false }, { "nonsense", false },
+	};
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		ok(fs_config_bind_loopback(tab[i].addr) == tab[i].loopback, "%s is %sloopback",
+		   tab[i].addr ? tab[i].addr : "the default", tab[i].loopback ? "" : "not ");
+}
+
+#define N_LOOPBACK 14
 
 static bool write_text(const char *path, const char *text)
 {
@@ -286,13 +372,18 @@ int main(void)
 	size_t n_goods = sizeof(goods) / sizeof(goods[0]);
 	size_t n_bads = sizeof(bads) / sizeof(bads[0]);
 
-	printf("1..%zu\n", n_goods + n_bads + 3 + 2 + 6);
+	size_t n_nets = sizeof(good_nets) / sizeof(good_nets[0]);
+
+	printf("1..%zu\n", n_goods + n_nets + n_bads + 3 + 2 + N_LOOPBACK + 6);
 	for (size_t i = 0; i < n_goods; i++)
 		test_good(&goods[i]);
+	for (size_t i = 0; i < n_nets; i++)
+		test_good_net(&good_nets[i]);
 	for (size_t i = 0; i < n_bads; i++)
 		test_bad(&bads[i]);
 	test_not_nul_terminated();
 	test_clear();
+	test_loopback();
 	test_load();
 	return n_failed ? 1 : 0;
 }
