@@ -32,10 +32,22 @@ for t in podman hyperfine jq; do
 done
 
 W="$(mktemp -d /tmp/ocifs-bench-podman.XXXXXX)"
+# podman (cgroupfs) makes libpod_parent/conmon cgroups of its own: remove
+# them afterwards unless they were there before
+had_libpod_parent=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -name libpod_parent | wc -l)
+had_run_containers=$([ -d /run/containers ] && echo 1 || echo 0)
 cleanup() {
 	podman rm -a -f -t 0 >/dev/null 2>&1 || true
 	podman system reset -f >/dev/null 2>&1 || true
 	rm -rf "$W"
+	if [ "$had_libpod_parent" = 0 ]; then
+		for d in /sys/fs/cgroup/*/libpod_parent; do
+			rmdir "$d/conmon" "$d" 2>/dev/null || true
+		done
+	fi
+	if [ "$had_run_containers" = 0 ]; then
+		rm -rf /run/containers # netavark leaves its ipam.db there
+	fi
 }
 trap cleanup EXIT
 

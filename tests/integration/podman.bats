@@ -18,7 +18,8 @@ setup_file() {
 	export PM PM_STATE="$PM/state"
 	engine_wrapper "$PM/bin" "$PM_STATE"
 	cgroup_snapshot "$PM/cgroups.before"
-	# podman (netavark) makes /run/containers/networks even with netns none
+	# podman (netavark) makes /run/containers/networks (and an ipam.db) even
+	# with netns none: removed afterwards unless it was there before
 	[ -d /run/containers ] || touch "$PM/no-run-containers"
 	cat >"$PM/containers.conf" <<-EOF
 		[containers]
@@ -51,10 +52,16 @@ teardown_file() {
 	[ -n "${PM:-}" ] || return 0
 	podman rm -a -f -t 0 >/dev/null 2>&1 || true
 	podman system reset -f >/dev/null 2>&1 || true
+	# conmon runs `podman container cleanup` after a container exits: wait
+	# for those (they name $PM) before removing what they would recreate
+	for _ in $(seq 50); do
+		pgrep -f -- "$PM" >/dev/null || break
+		sleep 0.1
+	done
 	umount_under "$PM"
 	cgroup_cleanup "$PM/cgroups.before"
 	if [ -f "$PM/no-run-containers" ]; then
-		rmdir /run/containers/networks /run/containers 2>/dev/null || true
+		rm -rf /run/containers # netavark leaves its ipam.db there
 	fi
 	rm -rf "$PM"
 }
