@@ -36,6 +36,7 @@ W="$(mktemp -d /tmp/ocifs-bench-podman.XXXXXX)"
 # them afterwards unless they were there before
 had_libpod_parent=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -name libpod_parent | wc -l)
 had_run_containers=$([ -d /run/containers ] && echo 1 || echo 0)
+had_var_lib_containers=$([ -d /var/lib/containers ] && echo 1 || echo 0)
 cleanup() {
 	podman rm -a -f -t 0 >/dev/null 2>&1 || true
 	podman system reset -f >/dev/null 2>&1 || true
@@ -47,6 +48,9 @@ cleanup() {
 	fi
 	if [ "$had_run_containers" = 0 ]; then
 		rm -rf /run/containers # netavark leaves its ipam.db there
+	fi
+	if [ "$had_var_lib_containers" = 0 ]; then
+		rm -rf /var/lib/containers # the image library's blob-info cache
 	fi
 }
 trap cleanup EXIT

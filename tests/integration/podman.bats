@@ -21,6 +21,8 @@ setup_file() {
 	# podman (netavark) makes /run/containers/networks (and an ipam.db) even
 	# with netns none: removed afterwards unless it was there before
 	[ -d /run/containers ] || touch "$PM/no-run-containers"
+	# and /var/lib/containers/cache (the image library's blob-info cache)
+	[ -d /var/lib/containers ] || touch "$PM/no-var-lib-containers"
 	cat >"$PM/containers.conf" <<-EOF
 		[containers]
 		default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
@@ -62,6 +64,9 @@ teardown_file() {
 	cgroup_cleanup "$PM/cgroups.before"
 	if [ -f "$PM/no-run-containers" ]; then
 		rm -rf /run/containers # netavark leaves its ipam.db there
+	fi
+	if [ -f "$PM/no-var-lib-containers" ]; then
+		rm -rf /var/lib/containers
 	fi
 	rm -rf "$PM"
 }
