@@ -158,61 +158,31 @@ int state_read(const char *root, const char *id, struct state_rec *r, ocifs_erro
 	return 0;
 }
 
-/* Field n (>= 3) of /proc/PID/stat, read into buf; NULL when the process
- * is gone.  Fields are counted after the ") " that ends the command name. */
-static char *stat_field(pid_t pid, char *buf, size_t size, int n)
+/* The state letter (field 3) and start time (field 22) of pid, from one
+ * read of /proc/PID/stat into buf; 0 when it is gone.  *f3 is field 3, for
+ * more fields. */
+static char proc_state(pid_t pid, char *buf, size_t size, unsigned long long *start,
+		       const char **f3)
 {
-	char path[64];
-	ssize_t len;
-	char *p;
-	int fd;
+	const char *p;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	len = read(fd, buf, size - 1);
-	close(fd);
-	if (len <= 0)
-		return NULL;
-	buf[len] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ')
-		return NULL;
-	p += 2;
-	for (int field = 3; field < n && p; field++) {
-		p = strchr(p, ' ');
-		if (p)
-			p++;
-	}
-	return p;
-}
-
-/* The state letter (field 3) and start time (field 22) of pid; 0 when it
- * is gone. */
-static char proc_state(pid_t pid, unsigned long long *start)
-{
-	char buf[1024];
-	char *p = stat_field(pid, buf, sizeof(buf), 3);
-	char st;
-
-	if (!p)
-		return 0;
-	st = *p;
-	p = stat_field(pid, buf, sizeof(buf), 22);
+	*f3 = proc_stat_read(pid, buf, size);
+	p = proc_stat_field(*f3, 22);
 	if (!p || sscanf(p, "%llu", start) != 1)
 		return 0;
-	return st;
+	return **f3;
 }
 
 bool pid_is_alive(pid_t pid, unsigned long long start_time)
 {
 	unsigned long long start = 0;
+	const char *f3;
+	char buf[1024];
 	char st;
 
 	if (pid <= 0)
 		return false;
-	st = proc_state(pid, &start);
+	st = proc_state(pid, buf, sizeof(buf), &start, &f3);
 	if (!st || st == 'Z' || st == 'X' || st == 'x')
 		return false;
 	return start_time == 0 || start == start_time;
@@ -234,13 +204,14 @@ int ocifs_exit_status(int wstatus)
 static bool zombie_exit_status(pid_t pid, unsigned long long start_time, int *status)
 {
 	unsigned long long start = 0;
+	const char *f3, *p;
 	char buf[1024];
-	char *p;
 	int code;
 
-	if (pid <= 0 || proc_state(pid, &start) != 'Z' || (start_time && start != start_time))
+	if (pid <= 0 || proc_state(pid, buf, sizeof(buf), &start, &f3) != 'Z' ||
+	    (start_time && start != start_time))
 		return false;
-	p = stat_field(pid, buf, sizeof(buf), 52);
+	p = proc_stat_field(f3, 52);
 	if (!p || sscanf(p, "%d", &code) != 1)
 		return false;
 	*status = ocifs_exit_status(code);

@@ -179,37 +179,45 @@ int mkdir_p(const char *path, mode_t mode, ocifs_error *err)
 	return 0;
 }
 
-unsigned long long proc_start_time(pid_t pid)
+const char *proc_stat_read(pid_t pid, char *buf, size_t size)
 {
-	char path[64], buf[1024];
-	unsigned long long start = 0;
+	char path[64];
 	ssize_t n;
-	int fd;
 	char *p;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return NULL;
 	buf[n] = '\0';
-	/* comm may hold spaces and parentheses: skip to the last ')'. */
 	p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	/* after ") " come fields 3..; start time is field 22 */
-	p += 2;
-	for (int field = 3; field < 22 && p; field++) {
-		p = strchr(p, ' ');
-		if (p)
-			p++;
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
+const char *proc_stat_field(const char *f3, int n)
+{
+	for (int field = 3; field < n && f3; field++) {
+		f3 = strchr(f3, ' ');
+		if (f3)
+			f3++;
 	}
+	return f3;
+}
+
+unsigned long long proc_start_time(pid_t pid)
+{
+	char buf[1024];
+	const char *p = proc_stat_field(proc_stat_read(pid, buf, sizeof(buf)), 22);
+	unsigned long long start = 0;
+
+	/* a zombie still has a start time; callers treat zombies as stopped */
 	if (!p || sscanf(p, "%llu", &start) != 1)
 		return 0;
-	/* a zombie still has a start time; callers treat zombies as stopped */
 	return start;
 }
 

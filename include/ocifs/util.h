@@ -69,6 +69,12 @@ int write_pid_file(const char *path, pid_t pid, ocifs_error *err);
 /* mkdir -p */
 int mkdir_p(const char *path, mode_t mode, ocifs_error *err);
 
+/* /proc/PID/stat read once into buf: returns its field 3 (the state
+ * letter, the first field after the command name, which may hold spaces
+ * and parentheses), NULL when the process is gone. */
+const char *proc_stat_read(pid_t pid, char *buf, size_t size);
+/* Field n (>= 3) of a record, given its field 3; NULL when it is missing. */
+const char *proc_stat_field(const char *f3, int n);
 /* Process start time (field 22 of /proc/PID/stat), 0 if the process is gone. */
 unsigned long long proc_start_time(pid_t pid);
 
