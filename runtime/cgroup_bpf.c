@@ -41,22 +41,6 @@
 
 enum { R0, R1, R2, R3, R4, R5 };
 
-size_t cg_effective_device_rules(const struct oci_config *cfg, struct oci_device_rule **out)
-{
-	static const struct oci_device_rule deny_all = { false, 'a', -1, -1, "rwm" };
-	size_t n_cfg = cfg && cfg->has_linux ? cfg->lx.n_device_rules : 0;
-	size_t n = 1 + n_cfg + cg_n_default_device_rules;
-	struct oci_device_rule *v = xcalloc(n, sizeof(*v));
-
-	v[0] = deny_all;
-	if (n_cfg)
-		memcpy(v + 1, cfg->lx.device_rules, n_cfg * sizeof(*v));
-	memcpy(v + 1 + n_cfg, cg_default_device_rules,
-	       cg_n_default_device_rules * sizeof(*v));
-	*out = v;
-	return n;
-}
-
 /* ---- instruction emitters ---- */
 
 static struct bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)

@@ -18,14 +18,6 @@
 #include "ocifs/config.h"
 #include "ocifs/error.h"
 
-/* The effective rule list of a container, the same for v1 and v2: deny
- * everything, cfg's linux.resources.devices in order (cfg may be NULL),
- * then the default devices (cg_default_device_rules), so that a leading
- * deny-all in the config cannot take /dev/null away.  Returns the number
- * of rules in *out (caller frees). */
-size_t cg_effective_device_rules(const struct oci_config *cfg,
-				 struct oci_device_rule **out);
-
 /* Generates the filter program of rules[0..n) (*insns, caller frees;
  * *n_insns instructions).  Rules that no later rule can reach (everything
  * before the last "a *:* rwm") are left out.  Fails with EINVAL on a rule

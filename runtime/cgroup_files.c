@@ -35,6 +35,22 @@ const struct oci_device_rule cg_default_device_rules[] = {
 };
 const size_t cg_n_default_device_rules = ARRAY_SIZE(cg_default_device_rules);
 
+size_t cg_effective_device_rules(const struct oci_config *cfg, struct oci_device_rule **out)
+{
+	static const struct oci_device_rule deny_all = { false, 'a', -1, -1, "rwm" };
+	size_t n_cfg = cfg && cfg->has_linux ? cfg->lx.n_device_rules : 0;
+	size_t n = 1 + n_cfg + cg_n_default_device_rules;
+	struct oci_device_rule *v = xcalloc(n, sizeof(*v));
+
+	v[0] = deny_all;
+	if (n_cfg)
+		memcpy(v + 1, cfg->lx.device_rules, n_cfg * sizeof(*v));
+	memcpy(v + 1 + n_cfg, cg_default_device_rules,
+	       cg_n_default_device_rules * sizeof(*v));
+	*out = v;
+	return n;
+}
+
 /* ---------- small file helpers ---------- */
 
 void cg_sleep_ms(long ms)

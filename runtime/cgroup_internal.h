@@ -118,6 +118,13 @@ void cg_sleep_ms(long ms);
  * plus mknod of any device and the pty slaves), in devices.allow form. */
 extern const struct oci_device_rule cg_default_device_rules[];
 extern const size_t cg_n_default_device_rules;
+/* The effective rule list of a container, the same for v1 and v2: deny
+ * everything, cfg's linux.resources.devices in order (cfg may be NULL),
+ * then the default devices (cg_default_device_rules), so that a leading
+ * deny-all in the config cannot take /dev/null away.  Returns the number
+ * of rules in *out (caller frees). */
+size_t cg_effective_device_rules(const struct oci_config *cfg,
+				 struct oci_device_rule **out);
 
 /* ---- host layout and paths (cgroup.c) ---- */
 

@@ -117,12 +117,16 @@ static uint64_t kv_get(json_t *o, const char *key)
 	return v ? (uint64_t)json_integer_value(v) : 0;
 }
 
-static void add_nonempty(json_t *parent, const char *key, json_t *o)
+/* Sets parent[key] to v, an object or array, when it holds something;
+ * drops it otherwise (runc leaves empty groups out). */
+static void add_nonempty(json_t *parent, const char *key, json_t *v)
 {
-	if (o && json_object_size(o) > 0)
-		json_object_set_new(parent, key, o);
+	size_t n = json_is_array(v) ? json_array_size(v) : json_object_size(v);
+
+	if (v && n > 0)
+		json_object_set_new(parent, key, v);
 	else
-		json_decref(o);
+		json_decref(v);
 }
 
 static void cpu_stats(json_t *root, bool v2only, const char *path)
@@ -302,14 +306,6 @@ static json_t *blkio_v1(const char *dir, const char *file)
 	return a;
 }
 
-static void add_array(json_t *o, const char *key, json_t *a)
-{
-	if (a && json_array_size(a) > 0)
-		json_object_set_new(o, key, a);
-	else
-		json_decref(a);
-}
-
 static void blkio_stats(json_t *root, bool v2only, const char *path)
 {
 	cleanup_free char *b = v1_dir(v2only, "blkio", path);
@@ -317,9 +313,9 @@ static void blkio_stats(json_t *root, bool v2only, const char *path)
 	json_t *o = json_object();
 
 	if (b) {
-		add_array(o, "ioServiceBytesRecursive",
+		add_nonempty(o, "ioServiceBytesRecursive",
 			  blkio_v1(b, "blkio.throttle.io_service_bytes"));
-		add_array(o, "ioServicedRecursive", blkio_v1(b, "blkio.throttle.io_serviced"));
+		add_nonempty(o, "ioServicedRecursive", blkio_v1(b, "blkio.throttle.io_serviced"));
 	} else if ((u = v2_dir(v2only, path)) && cg_has_file(u, "io.stat")) {
 		cleanup_free char *s = NULL;
 		ocifs_error err = { 0 };
@@ -353,8 +349,8 @@ static void blkio_stats(json_t *root, bool v2only, const char *path)
 				}
 			}
 		}
-		add_array(o, "ioServiceBytesRecursive", bytes);
-		add_array(o, "ioServicedRecursive", ios);
+		add_nonempty(o, "ioServiceBytesRecursive", bytes);
+		add_nonempty(o, "ioServicedRecursive", ios);
 	}
 	add_nonempty(root, "blkio", o);
 }

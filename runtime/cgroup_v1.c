@@ -78,16 +78,20 @@ static int write_rule(const char *dir, const struct oci_device_rule *r, ocifs_er
 
 static int v1_apply_devices(const char *dir, const struct oci_config *cfg, ocifs_error *err)
 {
-	if (cg_write(dir, "devices.deny", "a", err) < 0)
-		return -1;
-	if (cfg && cfg->has_linux) {
-		for (size_t i = 0; i < cfg->lx.n_device_rules; i++)
-			if (write_rule(dir, &cfg->lx.device_rules[i], err) < 0)
-				return ocifs_error_prefix(err, "linux.resources.devices[%zu]", i);
+	cleanup_free struct oci_device_rule *rules = NULL;
+	size_t n = cg_effective_device_rules(cfg, &rules);
+	size_t n_cfg = n - 1 - cg_n_default_device_rules;
+
+	/* rules[0] is "deny everything", then the config's, then the defaults */
+	for (size_t i = 0; i < n; i++) {
+		if (write_rule(dir, &rules[i], err) == 0)
+			continue;
+		if (i == 0)
+			return -1;
+		if (i <= n_cfg)
+			return ocifs_error_prefix(err, "linux.resources.devices[%zu]", i - 1);
+		return ocifs_error_prefix(err, "default devices");
 	}
-	for (size_t i = 0; i < cg_n_default_device_rules; i++)
-		if (write_rule(dir, &cg_default_device_rules[i], err) < 0)
-			return ocifs_error_prefix(err, "default devices");
 	return 0;
 }
 

@@ -163,15 +163,17 @@ static int v2_memory(const char *dir, const struct oci_memory_res *m, bool updat
 	return 0;
 }
 
-/* cpu.shares (2..262144, default 1024) to cpu.weight (1..10000, default 100). */
-static int64_t shares_to_weight(int64_t shares)
+/* A v1 weight in lo..hi (clamped) to a v2 weight in 1..10000, linearly:
+ * cpu.shares 2..262144 to cpu.weight, blkio.weight 10..1000 to io.weight. */
+static int64_t v1_to_v2_weight(int64_t w, int64_t lo, int64_t hi)
 {
-	if (shares < 2)
-		shares = 2;
-	if (shares > 262144)
-		shares = 262144;
-	return 1 + ((shares - 2) * 9999) / 262142;
+	if (w < lo)
+		w = lo;
+	if (w > hi)
+		w = hi;
+	return 1 + ((w - lo) * 9999) / (hi - lo);
 }
+
 
 static int v2_cpu(const char *dir, const struct oci_cpu_res *c, ocifs_error *err)
 {
@@ -179,7 +181,8 @@ static int v2_cpu(const char *dir, const struct oci_cpu_res *c, ocifs_error *err
 	    (c->has_realtime_period && c->realtime_period != 0))
 		return not_on_v2(CPU ".realtimeRuntime", err);
 	if (c->has_shares && c->shares != 0 &&
-	    cg_put_int(dir, "cpu.weight", shares_to_weight(c->shares), CPU ".shares", err) < 0)
+	    cg_put_int(dir, "cpu.weight", v1_to_v2_weight(c->shares, 2, 262144), CPU ".shares",
+		       err) < 0)
 		return -1;
 	/* cpu.max is "QUOTA PERIOD": what is not given is kept */
 	if ((c->has_quota && c->quota != 0) || (c->has_period && c->period != 0)) {
@@ -211,15 +214,6 @@ static int v2_cpu(const char *dir, const struct oci_cpu_res *c, ocifs_error *err
 	return 0;
 }
 
-/* blkio.weight (10..1000) to io.weight (1..10000). */
-static int64_t blkio_to_io_weight(int64_t w)
-{
-	if (w < 10)
-		w = 10;
-	if (w > 1000)
-		w = 1000;
-	return 1 + ((w - 10) * 9999) / 990;
-}
 
 static int v2_io(const char *dir, const struct oci_blkio_res *io, ocifs_error *err)
 {
@@ -236,7 +230,7 @@ static int v2_io(const char *dir, const struct oci_blkio_res *io, ocifs_error *e
 	if (io->has_leaf_weight)
 		return not_on_v2(BLKIO ".leafWeight", err);
 	if (io->has_weight && io->weight != 0 &&
-	    cg_put_int(dir, wfile, bfq ? io->weight : blkio_to_io_weight(io->weight),
+	    cg_put_int(dir, wfile, bfq ? io->weight : v1_to_v2_weight(io->weight, 10, 1000),
 		       BLKIO ".weight", err) < 0)
 		return -1;
 	for (size_t i = 0; i < io->n_weight_devices; i++) {
@@ -249,7 +243,7 @@ static int v2_io(const char *dir, const struct oci_blkio_res *io, ocifs_error *e
 			continue;
 		snprintf(buf, sizeof(buf), "%lld:%lld %lld", (long long)d->major,
 			 (long long)d->minor,
-			 (long long)(bfq ? d->weight : blkio_to_io_weight(d->weight)));
+			 (long long)(bfq ? d->weight : v1_to_v2_weight(d->weight, 10, 1000)));
 		if (cg_put(dir, wfile, buf, jpath, err) < 0)
 			return -1;
 	}
