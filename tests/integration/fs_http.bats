@@ -217,6 +217,16 @@ raw() {
 	[ "$(code "$output")" = 200 ]
 }
 
+# start_with_conf: runs ocifs with $CONF on a fresh $MNT in the foreground of
+# `run` (for start-ups that must fail); fs_umount still cleans up.
+start_with_conf() {
+	MNT="$(mktemp -d /tmp/ocifs-mnt.XXXXXX)"
+	FS_TMP="$(mktemp -d /tmp/ocifs-fstest.XXXXXX)"
+	export MNT FS_TMP
+	run timeout -k 1 10 "$OCIFS" --root "$ROOT" --config "$CONF" "$MNT"
+	echo "status $status: $output"
+}
+
 @test "http: a port in use makes ocifs fail with a line naming the port" {
 	python3 -c 'import socket,sys,time
 s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -224,11 +234,7 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(30)' "$PORT" 3>
 	fs_bg_add $!
 	sleep 0.3
 	jq -n --argjson p "$PORT" '{Port: $p}' >"$CONF"
-	MNT="$(mktemp -d /tmp/ocifs-mnt.XXXXXX)"
-	FS_TMP="$(mktemp -d /tmp/ocifs-fstest.XXXXXX)"
-	export MNT FS_TMP
-	run timeout -k 1 10 "$OCIFS" --root "$ROOT" --config "$CONF" "$MNT"
-	echo "status $status: $output"
+	start_with_conf
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"port $PORT"* ]]
 	[[ "$output" == *"Address already in use"* ]]
@@ -238,11 +244,7 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(30)' "$PORT" 3>
 
 @test "http: a non-loopback Bind without a Token is a config error" {
 	jq -n --argjson p "$PORT" '{Port: $p, Bind: "0.0.0.0"}' >"$CONF"
-	MNT="$(mktemp -d /tmp/ocifs-mnt.XXXXXX)"
-	FS_TMP="$(mktemp -d /tmp/ocifs-fstest.XXXXXX)"
-	export MNT FS_TMP
-	run timeout -k 1 10 "$OCIFS" --root "$ROOT" --config "$CONF" "$MNT"
-	echo "status $status: $output"
+	start_with_conf
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"Bind: a non-loopback address needs a Token"* ]]
 	! _fs_mounted "$MNT"

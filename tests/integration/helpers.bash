@@ -14,6 +14,7 @@
 #                 bundle and the root (call from teardown())
 #   wait_status ID STATUS [TRIES]  polls `rt state ID` until status matches
 #   start_bg ID   create + start ID in the background; init_pid ID its pid
+#   remove_cgroups PATH  rmdir a cgroup path in every hierarchy (teardowns)
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 : "${OCIFS_BUILD:=$REPO_DIR/build}"
@@ -63,6 +64,16 @@ wait_status() {
 	done
 	echo "container $id: status '$got', wanted '$want'" >&2
 	return 1
+}
+
+# remove_cgroups PATH: rmdir PATH in every hierarchy (v1 controllers and a
+# pure v2 root), for teardowns: a failing runtime may leave them behind.
+remove_cgroups() {
+	local d
+	for d in /sys/fs/cgroup/*/"$1" /sys/fs/cgroup/"$1"; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+	done
+	return 0
 }
 
 teardown_bundle() {

@@ -24,12 +24,7 @@ teardown() {
 	fi
 	[ -n "${MNT:-}" ] && fs_umount
 	teardown_bundle
-	# A failing runtime may leave its cgroups behind: remove them.
-	local d
-	for d in /sys/fs/cgroup/*/"$CGPATH" /sys/fs/cgroup/"$CGPATH"; do
-		[ -d "$d" ] && rmdir "$d" 2>/dev/null
-	done
-	return 0
+	remove_cgroups "$CGPATH"
 }
 
 # The container's memory cgroup: v1 memory hierarchy, or cgroup2 with the

@@ -16,12 +16,7 @@ setup() {
 
 teardown() {
 	teardown_bundle
-	# A failing runtime may leave its cgroups behind: remove them.
-	local d
-	for d in /sys/fs/cgroup/*/"$CGPATH"; do
-		[ -d "$d" ] && rmdir "$d" 2>/dev/null
-	done
-	return 0
+	remove_cgroups "$CGPATH"
 }
 
 # cg CONTROLLER FILE: a file of the container's cgroup.

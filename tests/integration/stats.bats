@@ -16,11 +16,7 @@ setup() {
 
 teardown() {
 	teardown_bundle
-	local d
-	for d in /sys/fs/cgroup/*/"$CGPATH"; do
-		[ -d "$d" ] && rmdir "$d" 2>/dev/null
-	done
-	return 0
+	remove_cgroups "$CGPATH"
 }
 
 @test "events --stats: one stats event with pids, memory and cpu" {
