@@ -233,32 +233,6 @@ static void respond_json(struct client *c, json_t *o)
 	respond(c, 200, "application/json", "", text, strlen(text));
 }
 
-/* The HTTP status a failed ctl command or read gets. */
-static int status_of_errno(int code)
-{
-	switch (code) {
-	case EINVAL:
-		return 400;
-	case ENOENT:
-		return 404;
-	case EEXIST:
-	case EBUSY:
-		return 409;
-	case EACCES:
-	case EPERM:
-		return 403;
-	default:
-		return 500;
-	}
-}
-
-static const char *errno_name(int code)
-{
-	const char *n = strerrorname_np(code);
-
-	return n ? n : "EIO";
-}
-
 /* ---- authorisation ---- */
 
 /* Compares the whole of both strings whatever they hold, so that the time
@@ -362,7 +336,7 @@ static void get_file(struct http_server *s, struct client *c, const char *id, co
 		return;
 	}
 	if (code) {
-		respond_error(c, status_of_errno(code), strerror(code), NULL);
+		respond_error(c, http_status_of_errno(code), strerror(code), NULL);
 		return;
 	}
 	respond(c, 200, is_json_file(file) ? "application/json" : "text/plain; charset=utf-8",
@@ -435,8 +409,8 @@ static void *ctl_worker(void *arg)
 	if (code == 0) {
 		resp = xstrdup("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
 	} else {
-		int status = status_of_errno(code);
-		cleanup_free char *body = error_json(msg, errno_name(code));
+		int status = http_status_of_errno(code);
+		cleanup_free char *body = error_json(msg, http_errno_name(code));
 
 		resp = xasprintf("HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
 				 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",

@@ -5,6 +5,7 @@
  * it is complete so that garbage is refused without waiting for more.
  * Every index is checked against the length: the input is arbitrary bytes.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -331,4 +332,30 @@ const char *http_reason(int status)
 		if (tab[i].status == status)
 			return tab[i].reason;
 	return "Unknown";
+}
+
+/* The HTTP status a failed ctl command or read gets. */
+int http_status_of_errno(int code)
+{
+	switch (code) {
+	case EINVAL:
+		return 400;
+	case ENOENT:
+		return 404;
+	case EEXIST:
+	case EBUSY:
+		return 409;
+	case EACCES:
+	case EPERM:
+		return 403;
+	default:
+		return 500;
+	}
+}
+
+const char *http_errno_name(int code)
+{
+	const char *n = strerrorname_np(code);
+
+	return n ? n : "EIO";
 }

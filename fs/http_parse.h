@@ -67,4 +67,10 @@ int http_parse_target(const char *target, struct http_target *out, const char **
 /* The reason phrase of a status ("Not Found"); "Unknown" when not known. */
 const char *http_reason(int status);
 
+/* The status of a failed ctl command or read: EINVAL 400, ENOENT 404,
+ * EEXIST/EBUSY 409, EACCES/EPERM 403, anything else 500. */
+int http_status_of_errno(int code);
+/* The errno's name ("EBUSY"), "EIO" when it has none. */
+const char *http_errno_name(int code);
+
 #endif

@@ -5,6 +5,7 @@
  * Targets: each kind, and the refusals (404 outside the API or for a name
  * no file has, 400 for an invalid id).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,12 +242,23 @@ static void test_reason(void)
 	   "reason phrases");
 }
 
+static void test_errno_status(void)
+{
+	ok(http_status_of_errno(EINVAL) == 400 && http_status_of_errno(ENOENT) == 404 &&
+		   http_status_of_errno(EEXIST) == 409 && http_status_of_errno(EBUSY) == 409 &&
+		   http_status_of_errno(EACCES) == 403 && http_status_of_errno(EPERM) == 403 &&
+		   http_status_of_errno(EIO) == 500,
+	   "errno to status: 400 404 409 409 403 403 500");
+	ok(strcmp(http_errno_name(EBUSY), "EBUSY") == 0 && strcmp(http_errno_name(0x7fff), "EIO") == 0,
+	   "errno names, EIO for an unknown one");
+}
+
 int main(void)
 {
 	size_t n_bads = sizeof(bads) / sizeof(bads[0]);
 	size_t n_tgts = sizeof(tgts) / sizeof(tgts[0]);
 
-	printf("1..%zu\n", 7 + 1 + n_bads + 6 + n_tgts + 2 + 1);
+	printf("1..%zu\n", 7 + 1 + n_bads + 6 + n_tgts + 2 + 1 + 2);
 	test_good_heads();
 	test_cuts();
 	for (size_t i = 0; i < n_bads; i++)
@@ -256,5 +268,6 @@ int main(void)
 		test_target(&tgts[i]);
 	test_target_long_id();
 	test_reason();
+	test_errno_status();
 	return n_failed ? 1 : 0;
 }
